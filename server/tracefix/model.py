@@ -1,0 +1,218 @@
+"""Plain data passed between pipeline stages (DESIGN.md §1, §2).
+
+Every stage takes and returns these dataclasses; ``to_json`` turns a report into
+schema 1. Lines are 1-based everywhere in this module; only the LSP layer and
+``TextEdit`` ranges use 0-based positions, because the protocol does.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SCHEMA = 1
+
+
+@dataclass(frozen=True)
+class Block:
+    """A basic block: one entry, one exit, a run of statements."""
+
+    id: str  # "function:Bn", stable across runs while the function's shape is unchanged
+    function: str  # qualified name ("Stack.push", "<module>")
+    start_line: int
+    end_line: int
+    kind: str = "body"  # what opened the block: body, if, elif, else, for, while, try, except, ...
+    leader_line: int = 0  # first line whose execution means "entered this block"
+
+    def contains(self, line: int) -> bool:
+        return self.start_line <= line <= self.end_line
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str  # qualified
+    start_line: int
+    end_line: int
+    def_line: int  # the `def` line (decorators excluded)
+    params: tuple[str, ...] = ()
+    docstring: str = ""
+
+
+@dataclass
+class Segmentation:
+    blocks: list[Block]
+    functions: list[Function]
+    # Regions tree-sitter could not parse: [(start_line, end_line, message)].
+    errors: list[tuple[int, int, str]] = field(default_factory=list)
+
+    def block_at(self, line: int) -> Block | None:
+        """Innermost block containing ``line``."""
+        best = None
+        for b in self.blocks:
+            if b.contains(line) and (best is None or b.end_line - b.start_line <= best.end_line - best.start_line):
+                best = b
+        return best
+
+    def line_map(self) -> dict[int, str]:
+        """Each line of a block → that block's id (innermost wins)."""
+        out: dict[int, str] = {}
+        for b in sorted(self.blocks, key=lambda b: b.start_line - b.end_line):
+            for line in range(b.start_line, b.end_line + 1):
+                out[line] = b.id
+        return out
+
+
+@dataclass(frozen=True)
+class TestCase:
+    """A test that exercises the document, as discovered (before running)."""
+
+    id: str  # pytest node id relative to the document's folder, "doctest:fn", or "__main__"
+    kind: str  # pytest | doctest | script
+    file: str  # the file that holds it
+    line: int = 0
+
+
+@dataclass
+class TestResult:
+    id: str
+    outcome: str  # passed | failed | error | timeout | skipped
+    message: str = ""
+    line: int = 0  # line in the debugged document where it failed (assertion/exception), 0 if elsewhere
+    duration_ms: float = 0.0
+    file: str = ""  # file the test lives in
+    test_line: int = 0  # line of the test definition in ``file``
+    exception: dict[str, Any] | None = None  # {"type", "message", "line", "block"} when one escaped
+    # For failing assertions that compare: {"left": repr, "right": repr, "op": "=="}.
+    comparison: dict[str, str] | None = None
+
+
+@dataclass
+class Visit:
+    test: str
+    iteration: int  # how many times this block had been entered before in the same call
+    before: dict[str, str]
+    after: dict[str, str]
+    call: int = 0  # which call of the function (per test), to tell recursion levels apart
+    depth: int = 0
+    returned: str | None = None  # repr of the return value when the block returned
+    raised: str | None = None  # "Type: message" when the block raised
+
+
+@dataclass
+class BlockTrace:
+    block: str
+    visits: list[Visit] = field(default_factory=list)
+    skipped: int = 0  # visits not recorded because of loop sampling / budgets
+
+
+@dataclass
+class RunResult:
+    """What one child run produced."""
+
+    python: str
+    tests: list[TestResult]
+    # test id → ordered visits ("block id" sequence with values), sampled.
+    traces: dict[str, list[tuple[str, Visit]]] = field(default_factory=dict)
+    # test id → set of block ids executed (complete, not sampled): the spectrum.
+    spectra: dict[str, set[str]] = field(default_factory=dict)
+    stdout: str = ""
+    stderr: str = ""
+    error: str = ""  # one-line description when the run itself failed (timeout, crash, bad interpreter)
+    duration_ms: float = 0.0
+
+
+@dataclass
+class ScoredBlock:
+    block: Block
+    suspiciousness: float
+    verdict: str = "unknown"  # incorrect | correct | unknown
+    explanation: str = ""
+
+
+@dataclass
+class Validation:
+    fixed: list[str]
+    broken: list[str]
+    passed: int
+    total: int
+
+
+@dataclass
+class Suggestion:
+    id: str
+    origin: str  # template | llm
+    title: str
+    explanation: str
+    diff: str
+    edits: list[dict[str, Any]]  # LSP TextEdits, 0-based, against the debugged text
+    new_text: str  # the whole document after the edit (not serialized)
+    validation: Validation | None = None
+    p_accept: float = 0.0
+    shown: bool = False
+    reason: str = ""
+    # Plain features for the decide stage (operator, block rank, agreement, ...).
+    features: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Report:
+    file: str
+    python: str
+    tests: list[TestResult]
+    blocks: list[ScoredBlock]
+    suggestions: list[Suggestion]
+    run: RunResult | None = None
+    segmentation: Segmentation | None = None
+    timing_ms: dict[str, float] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)  # one-line notes for the user
+    error: str = ""
+
+    @property
+    def failing(self) -> list[TestResult]:
+        return [t for t in self.tests if t.outcome in ("failed", "error", "timeout")]
+
+
+def _visits_for(report: Report, block_id: str) -> list[dict[str, Any]]:
+    if report.run is None:
+        return []
+    out = []
+    for test_id, seq in report.run.traces.items():
+        for bid, visit in seq:
+            if bid == block_id:
+                d = {"test": visit.test, "iteration": visit.iteration, "before": visit.before, "after": visit.after}
+                if visit.returned is not None:
+                    d["returned"] = visit.returned
+                if visit.raised is not None:
+                    d["raised"] = visit.raised
+                out.append(d)
+    return out
+
+
+def to_json(report: Report) -> dict[str, Any]:
+    """Schema 1 of DESIGN.md §2."""
+    return {
+        "schema": SCHEMA,
+        "file": report.file,
+        "python": report.python,
+        "tests": [
+            {"id": t.id, "outcome": t.outcome, "message": t.message, "line": t.line,
+             "duration_ms": round(t.duration_ms, 2)}
+            for t in report.tests
+        ],
+        "blocks": [
+            {"id": sb.block.id, "function": sb.block.function, "start_line": sb.block.start_line,
+             "end_line": sb.block.end_line, "suspiciousness": round(sb.suspiciousness, 4),
+             "verdict": sb.verdict, "explanation": sb.explanation,
+             "visits": _visits_for(report, sb.block.id)}
+            for sb in report.blocks
+        ],
+        "suggestions": [
+            {"id": s.id, "origin": s.origin, "title": s.title, "explanation": s.explanation,
+             "diff": s.diff, "edits": s.edits,
+             "validation": asdict(s.validation) if s.validation else None,
+             "p_accept": round(s.p_accept, 4), "shown": s.shown, "reason": s.reason}
+            for s in report.suggestions
+        ],
+        "timing_ms": {k: round(v, 1) for k, v in report.timing_ms.items()},
+        **({"error": report.error} if report.error else {}),
+        **({"messages": report.messages} if report.messages else {}),
+    }
