@@ -1,0 +1,124 @@
+"""One debug run of one document: segment → discover → run+trace → localize → repair → validate → decide.
+
+This is the only function the CLI, the language server and the benchmarks call.
+It knows no editor and no terminal: progress goes through a callback, cancellation
+through an Event.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from tracefix.config import Settings
+from tracefix.model import Report
+
+Progress = Callable[[str, int], None]  # (stage message, percent)
+
+
+class Cancelled(Exception):
+    """Raised when the caller's cancel event is set between stages."""
+
+
+@dataclass
+class Request:
+    path: str  # the document's path on disk (its folder holds sibling tests)
+    text: str | None = None  # the editor buffer; None → read the file
+    test: str | None = None  # debug only this test id
+    settings: Settings = Settings()
+
+
+class _Clock:
+    def __init__(self, report_timing: dict[str, float]):
+        self.timing = report_timing
+        self.t0 = time.perf_counter()
+
+    def lap(self, stage: str, since: float) -> float:
+        now = time.perf_counter()
+        self.timing[stage] = self.timing.get(stage, 0.0) + (now - since) * 1000
+        return now
+
+
+def debug(request: Request, progress: Progress | None = None,
+          cancel: threading.Event | None = None) -> Report:
+    from tracefix import decide, discover, localize, repair, segment, trace
+    from tracefix.sandbox import resolve_python
+
+    progress = progress or (lambda _msg, _pct: None)
+    cancel = cancel or threading.Event()
+
+    def check() -> None:
+        if cancel.is_set():
+            raise Cancelled()
+
+    settings = request.settings
+    text = request.text
+    if text is None:
+        text = read_source(request.path)
+    report = Report(file=request.path, python="", tests=[], blocks=[], suggestions=[])
+    clock = _Clock(report.timing_ms)
+    t = clock.t0
+
+    python, version, problem = resolve_python(settings.python)
+    report.python = version
+    if problem:
+        report.error = problem
+        return _finish(report, clock)
+
+    seg = segment.segment(text)
+    report.segmentation = seg
+    for start, end, msg in seg.errors:
+        report.messages.append(f"lines {start}-{end} could not be parsed: {msg}")
+    t = clock.lap("segment", t)
+
+    tests = discover.discover(request.path, text)
+    if request.test:
+        tests = discover.select(tests, request.test)
+        if not tests:
+            report.error = f"no test matches '{request.test}'"
+            return _finish(report, clock)
+    if not tests:
+        report.messages.append("no tests found for this file: nothing to run")
+        return _finish(report, clock)
+    t = clock.lap("discover", t)
+    check()
+
+    progress("running tests", 10)
+    run = trace.run_tests(request.path, text, seg, tests, settings, python=python, cancel=cancel)
+    report.run = run
+    report.tests = run.tests
+    if run.error:
+        report.error = run.error
+    t = clock.lap("run", t)
+    check()
+
+    if not report.failing:
+        return _finish(report, clock)
+
+    progress("localizing", 40)
+    report.blocks = localize.localize(seg, run, text)
+    t = clock.lap("localize", t)
+    check()
+
+    if settings.repair:
+        progress("repairing", 55)
+        report.suggestions = repair.repair(request.path, text, seg, tests, run, report.blocks, settings,
+                                           python=python, cancel=cancel,
+                                           progress=lambda msg, pct: progress(msg, 55 + pct * 40 // 100))
+        t = clock.lap("repair", t)
+        check()
+    decide.decide(report, settings)
+    return _finish(report, clock)
+
+
+def _finish(report: Report, clock: _Clock) -> Report:
+    report.timing_ms["total"] = (time.perf_counter() - clock.t0) * 1000
+    return report
+
+
+def read_source(path: str) -> str:
+    """Read a document as text, replacing undecodable bytes rather than failing."""
+    with open(path, "rb") as f:
+        data = f.read()
+    return data.decode("utf-8", errors="replace")
