@@ -1,0 +1,316 @@
+"""Decide which validated suggestions are worth interrupting the user for (DESIGN.md §1 step 7).
+
+A cascade, cheapest first:
+  1. holds before any repair work (``should_hold``; called by the LSP layer, which knows
+     about typing and rejections): still typing, does not parse, no failing test, just rejected;
+  2. not validated (fixes no failing test, or breaks a passing one) → never shown;
+  3. P(correct and accepted) from a small Bayesian logistic model over the suggestion's
+     features and the user's own acceptance rate for this operator kind;
+  4. shown iff P ≥ threshold(settings.precision), the threshold read from a calibration
+     table fitted on the bug corpus (``bench/decide.py --fit`` writes ``decide_prior.py``).
+
+Validation stays a hard gate whatever the model says: optimising acceptance alone would
+teach the tool to show what pleases rather than what is right (the CDHF caveat).
+
+The model's weights start at the corpus fit and move online with the user's accept/reject/
+ignore events (an extended-Kalman / online-Laplace update of a Gaussian posterior, replayed
+from the local feedback store). Nothing leaves the machine.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from tracefix.config import Settings
+from tracefix.decide_prior import PRIOR
+from tracefix.feedback import FeedbackError, FeedbackStore
+from tracefix.model import Report, Suggestion
+
+NO_FAILING = "no failing test to check a fix against"
+TYPING_MS = 600  # an edit younger than this means the user is still typing
+FEATURES = ("bias", "all_pass", "fixed_frac", "log_tests", "log_lines", "log_tokens", "top_block",
+            "inv_rank", "llm", "agreement", "op_prior", "user_op")
+# Prior variance of each weight around the corpus fit: small where the corpus speaks for
+# every user, large for the user's own history, which only this user can inform.
+PRIOR_VAR = {name: 0.1 for name in FEATURES} | {"bias": 0.5, "user_op": 1.0, "op_prior": 0.3}
+USER_PSEUDO = 4.0  # the corpus rate counts as this many of the user's own events
+IGNORE_WEIGHT = 0.3  # an ignored suggestion is weak evidence of "not wanted"
+EVENT_WINDOW = 2000  # newest events replayed into the posterior
+REJECT_MEMORY_S = 600.0
+
+
+# ----------------------------------------------------------------------------------------------
+# Step 1: holds the LSP layer evaluates before it starts a run.
+
+def should_hold(last_edit_age_ms: float | None, rejected_recently: bool, parses: bool,
+                has_failing: bool | None, typing_ms: float = TYPING_MS) -> str | None:
+    """The reason to hold back suggestions, or None. Cheapest checks first.
+
+    ``last_edit_age_ms`` is None when there was no edit since the last run; ``has_failing``
+    is None when the tests have not run yet (the check is then skipped)."""
+    if last_edit_age_ms is not None and last_edit_age_ms < typing_ms:
+        return "user is still typing"
+    if not parses:
+        return "the document does not parse; fix the syntax error first"
+    if has_failing is False:
+        return NO_FAILING
+    if rejected_recently:
+        return "this suggestion was just rejected"
+    return None
+
+
+def suggestion_key(s: Suggestion) -> str:
+    """Stable identity of a suggestion: the same edit on the same text gives the same key."""
+    blob = json.dumps([s.title, s.edits], sort_keys=True, default=str)
+    return hashlib.sha1(blob.encode("utf-8", "replace")).hexdigest()[:16]
+
+
+# ----------------------------------------------------------------------------------------------
+# Step 2: the validation gate.
+
+def validated(s: Suggestion) -> tuple[bool, str]:
+    v = s.validation
+    fixed = len(v.fixed) if v else int(s.features.get("tests_fixed", 0) or 0)
+    broken = len(v.broken) if v else int(s.features.get("tests_broken", 0) or 0)
+    if v is None and "tests_fixed" not in s.features:
+        return False, "not validated"
+    if broken:
+        return False, f"not validated: breaks {broken} passing test{'s' * (broken != 1)}"
+    if fixed < 1:
+        return False, "not validated: fixes no failing test"
+    return True, ""
+
+
+# ----------------------------------------------------------------------------------------------
+# Step 3: the model.
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1 / (1 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1 + e)
+
+
+def _num(features: dict[str, Any], key: str, default: float = 0.0) -> float:
+    try:
+        value = float(features.get(key, default))
+    except (TypeError, ValueError):
+        return default
+    return value if math.isfinite(value) else default
+
+
+def operator_rate(operator: str, prior: dict[str, Any]) -> float:
+    """Corpus acceptance rate of an operator kind, smoothed toward the overall rate."""
+    table = prior.get("operators", {})
+    overall = prior.get("overall_rate", 0.5)
+    accepts, total = table.get(operator, (0, 0))
+    return (accepts + 2 * overall) / (total + 2)
+
+
+def vector(features: dict[str, Any], user: tuple[int, int] = (0, 0),
+           prior: dict[str, Any] = PRIOR) -> list[float]:
+    """The model's inputs, in ``FEATURES`` order, from a suggestion's plain features.
+
+    ``user`` is (accepted, total) of this user's events for the suggestion's operator."""
+    total = _num(features, "tests_total")
+    fixed = _num(features, "tests_fixed")
+    passed = _num(features, "tests_passed", -1)
+    still_failing = max(0.0, total - passed) if passed >= 0 else 0.0
+    rank = _num(features, "block_rank", 5)
+    llm = 1.0 if features.get("origin") == "llm" else 0.0
+    r0 = operator_rate(str(features.get("operator") or "unknown"), prior)
+    accepted, seen = user
+    r_user = (accepted + USER_PSEUDO * r0) / (seen + USER_PSEUDO)
+    return [
+        1.0,
+        1.0 if passed >= 0 and still_failing == 0 else 0.0,
+        fixed / max(1.0, fixed + still_failing),
+        math.log1p(max(0.0, total)),
+        math.log1p(max(0.0, _num(features, "edit_lines", 1))),
+        math.log1p(max(0.0, _num(features, "edit_tokens", 1))),
+        1.0 if features.get("in_top_block") else 0.0,
+        1.0 / (1.0 + max(0.0, rank)),
+        llm,
+        llm * _num(features, "sample_agreement"),
+        _logit(r0),
+        _logit(r_user) - _logit(r0),
+    ]
+
+
+@dataclass
+class Posterior:
+    """Gaussian posterior over the weights: mean and full covariance (12×12)."""
+
+    mean: list[float]
+    cov: list[list[float]]
+    prior: dict[str, Any] = field(default_factory=lambda: PRIOR)
+    events: int = 0
+
+    @classmethod
+    def from_prior(cls, prior: dict[str, Any] = PRIOR) -> "Posterior":
+        w = prior["weights"]
+        n = len(FEATURES)
+        cov = [[PRIOR_VAR[FEATURES[i]] if i == j else 0.0 for j in range(n)] for i in range(n)]
+        return cls([float(w.get(name, 0.0)) for name in FEATURES], cov, prior)
+
+    def predict(self, x: list[float]) -> float:
+        """Predictive P(accept): the mean score shrunk by its uncertainty (MacKay's probit trick)."""
+        z = sum(m * xi for m, xi in zip(self.mean, x))
+        s2 = sum(x[i] * sum(self.cov[i][j] * x[j] for j in range(len(x))) for i in range(len(x)))
+        return _sigmoid(z / math.sqrt(1 + math.pi * max(0.0, s2) / 8))
+
+    def update(self, x: list[float], y: float, weight: float = 1.0) -> None:
+        """One online-Laplace step for observation y ∈ {0, 1} with feature vector x."""
+        n = len(x)
+        p = _sigmoid(sum(m * xi for m, xi in zip(self.mean, x)))
+        sx = [sum(self.cov[i][j] * x[j] for j in range(n)) for i in range(n)]
+        c = weight * p * (1 - p)
+        denom = 1 + c * sum(x[i] * sx[i] for i in range(n))
+        self.cov = [[self.cov[i][j] - c * sx[i] * sx[j] / denom for j in range(n)] for i in range(n)]
+        new_sx = [sum(self.cov[i][j] * x[j] for j in range(n)) for i in range(n)]
+        g = weight * (y - p)
+        self.mean = [m + g * s for m, s in zip(self.mean, new_sx)]
+        self.events += 1
+
+
+def learn(events: Iterable[dict[str, Any]], prior: dict[str, Any] = PRIOR) -> tuple[Posterior, dict]:
+    """Replay feedback events, oldest first, into a posterior; also returns per-operator counts."""
+    post = Posterior.from_prior(prior)
+    counts: dict[str, list[int]] = {}
+    for ev in events:
+        features = ev.get("features") or {}
+        op = str(features.get("operator") or ev.get("operator") or "unknown")
+        seen = counts.setdefault(op, [0, 0])
+        x = vector(features, (seen[0], seen[1]), prior)
+        kind = ev.get("event")
+        if kind == "accept":
+            post.update(x, 1.0)
+        elif kind == "reject":
+            post.update(x, 0.0)
+        elif kind == "ignore":
+            post.update(x, 0.0, IGNORE_WEIGHT)
+        else:
+            continue
+        seen[0] += kind == "accept"
+        seen[1] += 1
+    return post, {op: (a, t) for op, (a, t) in counts.items()}
+
+
+_cache: dict[str, tuple[tuple[int, int], Posterior, dict]] = {}
+_cache_lock = threading.Lock()
+
+
+def _posterior_for(store: FeedbackStore) -> tuple[Posterior, dict]:
+    version = store.version()
+    with _cache_lock:
+        hit = _cache.get(store.path)
+        if hit and hit[0] == version:
+            return hit[1], hit[2]
+    post, counts = learn(store.events(limit=EVENT_WINDOW))
+    with _cache_lock:
+        _cache[store.path] = (version, post, counts)
+    return post, counts
+
+
+# ----------------------------------------------------------------------------------------------
+# Step 4: the precision knob.
+
+def threshold(precision: float, prior: dict[str, Any] = PRIOR) -> float:
+    """Lowest P(accept) to show at this precision target, interpolated in the corpus calibration.
+
+    The table maps "shown precision on the corpus ≥ t" → threshold; beyond what the corpus
+    could reach the threshold is 1 (show nothing: abstaining beats a wrong interruption)."""
+    table = sorted(prior["calibration"])
+    t = min(max(float(precision), 0.0), 1.0)
+    if t <= table[0][0]:
+        return table[0][1]
+    for (t0, th0), (t1, th1) in zip(table, table[1:]):
+        if t0 <= t <= t1:
+            return th0 if t1 == t0 else th0 + (th1 - th0) * (t - t0) / (t1 - t0)
+    return table[-1][1]
+
+
+def high_precision(precision: float) -> float:
+    """Precision target of the "high" display level: half the error rate of the knob's."""
+    return 1 - (1 - min(max(precision, 0.0), 1.0)) / 2
+
+
+# ----------------------------------------------------------------------------------------------
+
+def decide(report: Report, settings: Settings, store: FeedbackStore | None = None) -> None:
+    """Set ``p_accept``, ``shown``, ``reason`` and ``features["display"]`` on every suggestion."""
+    if not report.failing:
+        if NO_FAILING not in report.messages:
+            report.messages.append(NO_FAILING)
+        for s in report.suggestions:
+            _set(s, 0.0, False, NO_FAILING, "none")
+        return
+    if not report.suggestions:
+        return
+    post, counts = Posterior.from_prior(), {}
+    try:
+        store = store or FeedbackStore()
+        post, counts = _posterior_for(store)
+    except (FeedbackError, OSError, ValueError) as exc:
+        store = None
+        report.messages.append(f"{exc}; deciding without your feedback history")
+    show_at = threshold(settings.precision)
+    high_at = max(show_at, threshold(high_precision(settings.precision)))
+    for s in report.suggestions:
+        s.features.setdefault("key", suggestion_key(s))
+        s.features.setdefault("origin", s.origin)
+        if s.validation is not None:
+            s.features.setdefault("tests_fixed", len(s.validation.fixed))
+            s.features.setdefault("tests_broken", len(s.validation.broken))
+            s.features.setdefault("tests_total", s.validation.total)
+            s.features.setdefault("tests_passed", s.validation.passed)
+        ok, why = validated(s)
+        if not ok:
+            _set(s, 0.0, False, why, "none")
+            continue
+        op = str(s.features.get("operator") or "unknown")
+        p = post.predict(vector(s.features, counts.get(op, (0, 0))))
+        if store is not None and _rejected(store, s.features["key"]):
+            _set(s, p, False, "you rejected this fix a moment ago", "low")
+        elif p >= high_at:
+            _set(s, p, True, _because(s, p, show_at), "high")
+        elif p >= show_at:
+            _set(s, p, True, _because(s, p, show_at), "medium")
+        else:
+            _set(s, p, False, f"validated but unsure (p={p:.2f} < {show_at:.2f})", "low")
+
+
+def _rejected(store: FeedbackStore, key: str) -> bool:
+    try:
+        return store.recently_rejected(key, REJECT_MEMORY_S)
+    except FeedbackError:
+        return False
+
+
+def _set(s: Suggestion, p: float, shown: bool, reason: str, display: str) -> None:
+    s.p_accept = p
+    s.shown = shown
+    s.reason = reason
+    s.features["display"] = display
+
+
+def _because(s: Suggestion, p: float, show_at: float) -> str:
+    f = s.features
+    parts = [f"validated; p={p:.2f} ≥ {show_at:.2f}"]
+    total, passed = int(_num(f, "tests_total")), int(_num(f, "tests_passed", -1))
+    if total and passed == total:
+        parts.append(f"all {total} tests pass")
+    if _num(f, "edit_lines", 1) <= 1:
+        parts.append("small edit")
+    if f.get("in_top_block"):
+        parts.append("top block")
+    return "; ".join(parts)
