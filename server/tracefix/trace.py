@@ -1,0 +1,220 @@
+"""Run a document's tests in a sandboxed child and read back block-level traces (DESIGN.md §1 step 3).
+
+The editor's text runs, not the file on disk: the document's folder is mirrored
+into a scratch directory (Python files only, bounded) with the buffer written in
+place of the document, so sibling tests that import it see the unsaved text.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import sys
+import tempfile
+import threading
+from importlib import metadata
+
+from tracefix import sandbox
+from tracefix.config import Settings
+from tracefix.model import RunResult, Segmentation, TestCase, TestResult, Visit
+
+PROBE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "probe")
+MIRROR_MAX_FILES = 400
+MIRROR_MAX_BYTES = 2_000_000
+CONFIG_FILES = ("conftest.py", "pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini")
+
+
+def run_tests(path: str, text: str, seg: Segmentation, tests: list[TestCase], settings: Settings,
+              python: str | None = None, cancel: threading.Event | None = None, trace: bool = True,
+              budgets: dict | None = None, backend: str = "auto") -> RunResult:
+    """Run ``tests`` against ``text`` (the document at ``path``) in a child; never raises for user-code problems."""
+    python = python or sys.executable
+    scratch = tempfile.mkdtemp(prefix="tracefix-")
+    try:
+        doc_dir, target = _mirror(path, text, scratch)
+        home = os.path.join(scratch, "home")
+        os.makedirs(home)
+        result_file = os.path.join(scratch, "result.json")
+        job = {
+            "target": target,
+            "module": os.path.splitext(os.path.basename(path))[0],
+            "cwd": doc_dir,
+            "sys_path": [doc_dir, *_import_roots(path, scratch)],
+            "tests": [{"id": t.id, "kind": t.kind} for t in tests],
+            "trace": trace,
+            "leaders": {str(b.leader_line): b.id for b in seg.blocks if b.leader_line},
+            "budgets": budgets or {},
+            "backend": backend,
+            "result": result_file,
+            "pytest_fallback": pytest_fallback_paths(),
+            "pytest_autoload": os.path.realpath(python) != os.path.realpath(sys.executable),
+            "limits": {
+                "cpu_seconds": int(settings.timeout) + 5,
+                "memory_bytes": settings.memory_mb * 1024 * 1024,
+                "file_bytes": 64 * 1024 * 1024,
+                "open_files": 1024,
+                "processes": 256,
+            },
+        }
+        job_file = os.path.join(scratch, "job.json")
+        with open(job_file, "w", encoding="utf-8") as f:
+            json.dump(job, f)
+        child = sandbox.run([python, "-X", "utf8", os.path.join(PROBE_DIR, "runner.py"), job_file], cwd=doc_dir,
+                            home=home, timeout=settings.timeout, output_bytes=settings.output_bytes,
+                            network=settings.network, cancel=cancel)
+        return _read_result(result_file, child, tests, seg, target, path, scratch, settings)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _mirror(path: str, text: str, scratch: str) -> tuple[str, str]:
+    """Copy the document's folder (and enclosing package dirs) into scratch; return (doc dir, doc path) there."""
+    src_dir = os.path.dirname(os.path.abspath(path))
+    root = src_dir
+    while os.path.exists(os.path.join(root, "__init__.py")) and os.path.dirname(root) != root:
+        root = os.path.dirname(root)
+    rel_dir = os.path.relpath(src_dir, root)
+    scratch = os.path.realpath(scratch)
+    base = os.path.join(scratch, "src")
+    doc_dir = os.path.normpath(os.path.join(base, rel_dir))
+    budget = [MIRROR_MAX_FILES]
+    # Enclosing packages: their own .py files, so relative imports keep working.
+    parts = [] if rel_dir == "." else rel_dir.split(os.sep)
+    for i in range(len(parts)):
+        pkg_rel = os.path.join(*parts[: i + 1])
+        _copy_py(os.path.join(root, pkg_rel), os.path.join(base, pkg_rel), budget, recurse=False)
+    os.makedirs(doc_dir, exist_ok=True)
+    _copy_py(src_dir, doc_dir, budget, recurse=False)
+    for sub in ("tests", "test"):
+        if os.path.isdir(os.path.join(src_dir, sub)):
+            _copy_py(os.path.join(src_dir, sub), os.path.join(doc_dir, sub), budget, recurse=True)
+    target = os.path.join(doc_dir, os.path.basename(path))
+    with open(target, "w", encoding="utf-8", errors="surrogateescape") as f:
+        f.write(text)
+    return doc_dir, target
+
+
+def _copy_py(src: str, dst: str, budget: list[int], recurse: bool) -> None:
+    os.makedirs(dst, exist_ok=True)
+    try:
+        entries = sorted(os.listdir(src))
+    except OSError:
+        return
+    for entry in entries:
+        full = os.path.join(src, entry)
+        if os.path.isdir(full):
+            if recurse and not entry.startswith((".", "__pycache__")):
+                _copy_py(full, os.path.join(dst, entry), budget, recurse)
+            continue
+        if not (entry.endswith(".py") or entry in CONFIG_FILES) or budget[0] <= 0:
+            continue
+        try:
+            if os.path.getsize(full) <= MIRROR_MAX_BYTES:
+                shutil.copyfile(full, os.path.join(dst, entry))
+                budget[0] -= 1
+        except OSError:
+            continue
+
+
+def _import_roots(path: str, scratch: str) -> list[str]:
+    """Original folders appended after the mirror: modules we did not copy still import from disk."""
+    src_dir = os.path.dirname(os.path.abspath(path))
+    root = src_dir
+    while os.path.exists(os.path.join(root, "__init__.py")) and os.path.dirname(root) != root:
+        root = os.path.dirname(root)
+    return [os.path.join(os.path.realpath(scratch), "src")] + ([] if root == src_dir else [root]) + [src_dir]
+
+
+@functools.lru_cache(maxsize=1)
+def pytest_fallback_paths() -> list[str]:
+    """Folders holding tracefix's own pure-Python pytest, for interpreters that have none."""
+    paths = set()
+    for dist in ("pytest", "pluggy", "iniconfig", "packaging", "exceptiongroup", "tomli"):
+        try:
+            d = metadata.distribution(dist)
+        except metadata.PackageNotFoundError:
+            continue
+        paths.add(str(d.locate_file("")))
+    return sorted(paths)
+
+
+def _read_result(result_file: str, child: sandbox.ChildResult, tests: list[TestCase], seg: Segmentation,
+                 target: str, path: str, scratch: str, settings: Settings) -> RunResult:
+    data: dict = {}
+    try:
+        with open(result_file, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        data = {}
+    fix = _path_fixer(scratch, path, target)
+    run = RunResult(python=data.get("python", ""), tests=[], stdout=fix(child.stdout), stderr=fix(child.stderr),
+                    duration_ms=child.duration_ms)
+    by_id = {t.id.split("[")[0]: t for t in tests}
+    seen = set()
+    for raw in data.get("tests", []):
+        test = _test_result(raw, seg, fix, by_id, path)
+        run.tests.append(test)
+        seen.add(test.id.split("[")[0])
+        trace = data.get("traces", {}).get(test.id)
+        if trace:
+            run.traces[test.id] = [(b, _visit(test.id, rec)) for b, rec in trace["visits"]]
+            run.spectra[test.id] = set(trace["spectrum"])
+    finished = bool(data.get("done"))
+    if not finished or data.get("crash"):
+        run.error = _failure_reason(child, data, settings, fix)
+        outcome = "timeout" if child.timed_out else "error"
+        for t in tests:
+            if t.id not in seen and t.id.split("[")[0] not in seen:
+                run.tests.append(TestResult(t.id, outcome, run.error, file=t.file, test_line=t.line))
+    return run
+
+
+def _failure_reason(child: sandbox.ChildResult, data: dict, settings: Settings, fix) -> str:
+    if child.timed_out:
+        return f"tests did not finish within {settings.timeout:g} s (an infinite loop?); the run was stopped"
+    if data.get("crash"):
+        return "the test runner failed: " + fix(data["crash"].strip().splitlines()[-1])
+    if child.signal_name:
+        return f"the test process was killed by {child.signal_name} (a crash in native code or a resource limit)"
+    tail = [line for line in child.stderr.strip().splitlines() if line.strip()]
+    if tail and "MemoryError" in tail[-1]:
+        return f"the tests ran out of memory (limit {settings.memory_mb} MB)"
+    if tail:
+        return "the test process exited early: " + fix(tail[-1])[:300]
+    return f"the test process exited early with code {child.returncode} before reporting results"
+
+
+def _path_fixer(scratch: str, path: str, target: str):
+    real_scratch = os.path.realpath(scratch)
+    src_dir = os.path.dirname(os.path.abspath(path))
+    doc_dir = os.path.dirname(target)
+
+    def fix(text: str) -> str:
+        if not text:
+            return text
+        return text.replace(target, os.path.abspath(path)).replace(doc_dir, src_dir).replace(real_scratch, "<scratch>")
+
+    return fix
+
+
+def _test_result(raw: dict, seg: Segmentation, fix, by_id: dict, path: str) -> TestResult:
+    exc = raw.get("exception")
+    line = 0
+    if exc:
+        line = exc.get("line", 0) or 0
+        block = seg.block_at(line) if line else None
+        exc = {**exc, "message": fix(exc.get("message", "")), "block": block.id if block else None}
+    test_id = raw["id"]
+    origin = by_id.get(test_id.split("[")[0])
+    return TestResult(id=test_id, outcome=raw.get("outcome", "error"), message=fix(raw.get("message", "")),
+                      line=line, duration_ms=raw.get("duration_ms", 0.0),
+                      file=origin.file if origin else os.path.basename(path),
+                      test_line=origin.line if origin else 0,
+                      exception=exc, comparison=raw.get("comparison"))
+
+
+def _visit(test_id: str, rec: dict) -> Visit:
+    return Visit(test=test_id, iteration=rec.get("iteration", 0), before=rec.get("before", {}),
+                 after=rec.get("after", {}), call=rec.get("call", 0), depth=rec.get("depth", 0),
+                 returned=rec.get("returned"), raised=rec.get("raised"))
