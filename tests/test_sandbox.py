@@ -1,0 +1,89 @@
+"""The sandbox against real child processes: limits hold and the run always returns."""
+import os
+import sys
+import time
+
+from tracefix import sandbox
+
+
+def run_code(tmp_path, code, timeout=10, **kw):
+    script = tmp_path / "child.py"
+    script.write_text(code)
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    return sandbox.run([sys.executable, str(script)], cwd=str(tmp_path), home=str(home), timeout=timeout, **kw)
+
+
+def test_timeout_kills_the_whole_group(tmp_path):
+    marker = tmp_path / "grandchild.pid"
+    code = f"""
+import os, signal, subprocess, sys, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+p = subprocess.Popen([sys.executable, "-c", "import signal,time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"])
+open({str(marker)!r}, "w").write(str(p.pid))
+while True:
+    pass
+"""
+    started = time.monotonic()
+    res = run_code(tmp_path, code, timeout=1.5)
+    assert res.timed_out
+    assert time.monotonic() - started < 8
+    pid = int(marker.read_text())
+    time.sleep(0.2)
+    alive = os.path.exists(f"/proc/{pid}") and "zombie" not in open(f"/proc/{pid}/status").read().lower()
+    assert not alive, "grandchild survived the process-group kill"
+
+
+def test_output_flood_is_capped(tmp_path):
+    res = run_code(tmp_path, "import sys\nfor _ in range(200000): sys.stdout.write('x' * 100 + '\\n')\n",
+                   output_bytes=10_000)
+    assert not res.timed_out
+    assert len(res.stdout) < 11_000
+    assert res.truncated_bytes > 1_000_000
+    assert "more bytes of output not kept" in res.stdout
+
+
+def test_stdin_is_closed(tmp_path):
+    res = run_code(tmp_path, "x = input()\n")
+    assert res.returncode != 0
+    assert "EOFError" in res.stderr
+
+
+def test_secrets_do_not_reach_the_child(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-secret-value")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "aws-secret")
+    res = run_code(tmp_path, "import os; print(sorted(os.environ)); print(os.environ['HOME'])\n")
+    assert "sk-secret-value" not in res.stdout and "OPENAI_API_KEY" not in res.stdout
+    assert "AWS_SECRET" not in res.stdout
+    assert str(tmp_path / "home") in res.stdout
+
+
+def test_network_is_cut_where_unshare_works(tmp_path):
+    if not sandbox.network_isolation():
+        import pytest
+        pytest.skip("unshare -n is not permitted on this machine")
+    res = run_code(tmp_path, "import socket\ns = socket.socket()\ns.settimeout(2)\n"
+                             "try:\n    s.connect(('1.1.1.1', 53)); print('connected')\n"
+                             "except OSError as e:\n    print('blocked', e)\n")
+    assert "blocked" in res.stdout
+
+
+def test_cancel_stops_the_child(tmp_path):
+    import threading
+    cancel = threading.Event()
+    threading.Timer(0.3, cancel.set).start()
+    started = time.monotonic()
+    res = run_code(tmp_path, "import time\ntime.sleep(30)\n", timeout=20, cancel=cancel)
+    assert time.monotonic() - started < 5
+    assert res.returncode != 0
+
+
+def test_resolve_python_reports_missing_and_old_interpreters(tmp_path):
+    path, version, problem = sandbox.resolve_python("")
+    assert path and version.startswith("3.") and not problem
+    _, _, problem = sandbox.resolve_python(str(tmp_path / "nope" / "python"))
+    assert problem.startswith("Python interpreter not found")
+    old = "/root/.pyenv/versions/3.8.18/bin/python"
+    if os.path.exists(old):
+        _, _, problem = sandbox.resolve_python(old)
+        assert "too old" in problem
