@@ -138,7 +138,7 @@ def vector(features: dict[str, Any], user: tuple[int, int] = (0, 0),
         math.log1p(max(0.0, _num(features, "edit_lines", 1))),
         math.log1p(max(0.0, _num(features, "edit_tokens", 1))),
         1.0 if features.get("in_top_block") else 0.0,
-        1.0 / (1.0 + max(0.0, rank)),
+        1.0 / (1.0 + rank) if rank >= 0 else 0.0,  # -1: the edit touches no ranked block
         llm,
         llm * _num(features, "sample_agreement"),
         _logit(r0),
