@@ -1,0 +1,153 @@
+"""workspace/executeCommand handlers and the ``tracefix/trace`` request.
+
+Commands take loosely typed JSON arguments (any client can send them), so each one
+checks its arguments and fails with a one-line message instead of a stack trace.
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from pygls.exceptions import JsonRpcInternalError, JsonRpcInvalidParams
+
+from tracefix.lsp.feedback_bridge import FeedbackUnavailable
+from tracefix.lsp.state import Snapshot, pick_test
+from tracefix.model import to_json
+
+TRACE_REQUEST = "tracefix/trace"
+
+
+def _bad(message: str) -> JsonRpcInvalidParams:
+    return JsonRpcInvalidParams(message=message)
+
+
+def _arg(args: tuple, i: int, name: str, required: bool = True) -> Any:
+    value = args[i] if len(args) > i else None
+    if isinstance(value, dict) and name in value:  # some clients wrap arguments in one object
+        value = value[name]
+    if value is None and required:
+        raise _bad(f"missing argument '{name}'")
+    if value is not None and not isinstance(value, str):
+        raise _bad(f"argument '{name}' must be a string, got {type(value).__name__}")
+    return value
+
+
+def trace_json(snapshot: Snapshot, test: str | None) -> dict:
+    """Schema 1, with block visits narrowed to one test when the client asked for one."""
+    data = to_json(snapshot.report)
+    if test:
+        for block in data["blocks"]:
+            block["visits"] = [v for v in block["visits"] if v["test"] == test]
+    return data
+
+
+def register(server) -> None:
+    runner = server.runner
+
+    def open_uri(uri: str) -> str:
+        if server.document(uri) is None:
+            raise _bad(f"document not open: {uri}")
+        return uri
+
+    def cancel_with_request(run) -> None:
+        # executeCommand reaches us through pygls' generator dispatch, so $/cancelRequest
+        # cancels the outer request future, not this coroutine: follow that future.
+        outer = server.protocol._request_futures.get(server.protocol.msg_id)
+        if outer is not None:
+            outer.add_done_callback(lambda f: run.cancel.set() if f.cancelled() else None)
+
+    async def run_and_wait(uri: str, test: str | None) -> Snapshot:
+        run = runner.start(uri, test=test)
+        if run is None:
+            raise _bad(f"document not open: {uri}")
+        cancel_with_request(run)
+        snap = await runner.result(run)
+        if snap is None:
+            raise JsonRpcInternalError(message="the run was cancelled or the document changed while it ran; "
+                                               "results were dropped")
+        return snap
+
+    async def debug_with_trace(*args):
+        uri = open_uri(_arg(args, 0, "uri"))
+        test = _arg(args, 1, "testId", required=False)
+        state = runner.doc(uri)
+        state.selected_test = test
+        snap = await run_and_wait(uri, test)
+        if test and pick_test(snap.report, test) is None:
+            raise _bad(f"no test matches '{test}'")
+        return trace_json(snap, snap.selected_test if test else None)
+
+    async def show_all_suggestions(*args):
+        uri = open_uri(_arg(args, 0, "uri"))
+        snap = server.snapshot(uri)
+        if snap is None:
+            raise _bad("no current debug results for this document; run tracefix.debugWithTrace first")
+        runner.doc(uri).show_all = True
+        return to_json(snap.report)["suggestions"]
+
+    async def feedback(event: str, args: tuple):
+        uri = _arg(args, 0, "uri")
+        sid = _arg(args, 1, "id")
+        version = args[2] if len(args) > 2 and isinstance(args[2], int) else None
+        state = runner.docs.get(uri)
+        features = None
+        if state is not None:
+            features = state.handed_out.get(f"{version}:{sid}") if version is not None else None
+            if features is None and state.snapshot is not None and state.snapshot.suggestion(sid):
+                features = dict(state.snapshot.suggestion(sid).features)
+            if features is None:
+                features = state.handed_out.get(sid)
+        if features is None:
+            raise _bad(f"unknown suggestion '{sid}' for {uri}")
+        features = {**features, "suggestion": sid}
+        try:
+            await asyncio.to_thread(server.feedback.record, features, event)
+        except FeedbackUnavailable as exc:
+            raise JsonRpcInternalError(message=str(exc)) from exc
+        state.undecided.pop(sid, None)
+        server.log(f"recorded {event} of {sid}")
+        return {"recorded": event, "id": sid}
+
+    async def accept_suggestion(*args):
+        return await feedback("accept", args)
+
+    async def reject_suggestion(*args):
+        return await feedback("reject", args)
+
+    async def reset_feedback(*args):
+        try:
+            await asyncio.to_thread(server.feedback.reset)
+        except FeedbackUnavailable as exc:
+            raise JsonRpcInternalError(message=str(exc)) from exc
+        server.log("feedback reset")
+        return {"reset": True}
+
+    async def trace(params):
+        get = params.get if isinstance(params, dict) else lambda k, d=None: getattr(params, k, d)
+        uri = get("uri")
+        test = get("testId")
+        if not isinstance(uri, str):
+            raise _bad("tracefix/trace needs params {uri, testId?}")
+        open_uri(uri)
+        if test is not None and not isinstance(test, str):
+            raise _bad("testId must be a string")
+        snap = server.snapshot(uri)
+        if snap is None or snap.report.run is None or (test and pick_test(snap.report, test) is None):
+            run = runner.start(uri, test=test)
+            snap = await runner.result(run)
+            if snap is None:
+                raise JsonRpcInternalError(message="the run was cancelled or the document changed while it ran")
+        chosen = pick_test(snap.report, test) if test else None
+        if test and chosen is None:
+            raise _bad(f"no test matches '{test}'")
+        return trace_json(snap, chosen)
+
+    for name, handler in {
+        "tracefix.debugWithTrace": debug_with_trace,
+        "tracefix.showAllSuggestions": show_all_suggestions,
+        "tracefix.acceptSuggestion": accept_suggestion,
+        "tracefix.rejectSuggestion": reject_suggestion,
+        "tracefix.resetFeedback": reset_feedback,
+    }.items():
+        server.command(name)(handler)
+    server.feature(TRACE_REQUEST)(trace)

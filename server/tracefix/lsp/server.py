@@ -1,0 +1,288 @@
+"""The pygls server: document sync, configuration, and the read-only views over the last result.
+
+Handlers on this module answer from the document's current ``Snapshot`` and never
+wait for a run, so hovers and code actions stay fast while the tests run in a worker
+thread. Commands live in ``commands.py``; scheduling in ``runs.py``.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from urllib.parse import unquote
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from tracefix import __version__
+from tracefix.lsp import code_actions, code_lenses, diagnostics, trace_views
+from tracefix.lsp.feedback_bridge import Feedback
+from tracefix.lsp.runs import Runner
+from tracefix.lsp.settings import SECTION, Configuration
+from tracefix.lsp.state import DocState, Run, Snapshot, pick_test
+from tracefix.model import Report
+
+log = logging.getLogger(__name__)
+CONFIG_WAIT_S = 3.0  # how long the first run waits for the client's workspace configuration
+
+
+class TracefixServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("tracefix", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.config = Configuration()
+        self.feedback = Feedback()
+        self.runner = Runner(self)
+        self.configured: asyncio.Event | None = None  # created on the loop in `initialized`
+        self._pending_problems: list[str] = []
+        self._lens_cache: dict[str, tuple[int, list]] = {}
+
+    # -- client capabilities -----------------------------------------------------------------
+
+    def _cap(self, *path: str) -> bool:
+        node = self.client_capabilities
+        for name in path:
+            node = getattr(node, name, None)
+            if node is None:
+                return False
+        return bool(node)
+
+    def supports_progress(self) -> bool:
+        return self._cap("window", "work_done_progress")
+
+    # -- documents ---------------------------------------------------------------------------
+
+    def document(self, uri: str):
+        return self.workspace.text_documents.get(unquote(uri))
+
+    def path_of(self, uri: str) -> str | None:
+        return to_fs_path(uri) if uri.startswith("file:") else None
+
+    def snapshot(self, uri: str) -> Snapshot | None:
+        """The last result, only while the document still has exactly the text it was computed on."""
+        state = self.runner.docs.get(uri)
+        doc = self.document(uri)
+        if state is None or state.snapshot is None or doc is None:
+            return None
+        snap = state.snapshot
+        return snap if snap.version == doc.version or snap.text == doc.source else None
+
+    @property
+    def codec(self):
+        return self.workspace.position_codec
+
+    # -- output ------------------------------------------------------------------------------
+
+    def log(self, message: str, error: bool = False) -> None:
+        self.window_log_message(types.LogMessageParams(
+            type=types.MessageType.Error if error else types.MessageType.Log, message=f"tracefix: {message}"))
+
+    def show_once(self, problems: list[str]) -> None:
+        """One showMessage per distinct problem per session: never once per keystroke."""
+        for p in self.config.first_time(problems):
+            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=f"tracefix: {p}"))
+            self.log(p)
+
+    def publish(self, state: DocState, run: Run, report: Report, final: bool) -> Snapshot:
+        old = state.snapshot
+        if old is not None and old.text != run.text:
+            state.show_all = False
+            self._record_ignored(state)
+        selected = pick_test(report, run.test or state.selected_test)
+        snap = Snapshot(uri=state.uri, path=self.path_of(state.uri) or "", version=run.version, text=run.text,
+                        report=report, selected_test=selected)
+        state.snapshot = snap
+        if final:
+            state.undecided = {s.id: dict(s.features) for s in report.suggestions if s.shown}
+            for s in report.suggestions:
+                state.handed_out[f"{run.version}:{s.id}"] = dict(s.features)
+                state.handed_out[s.id] = dict(s.features)
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+            uri=state.uri, version=run.version, diagnostics=diagnostics.build(snap, self.codec)))
+        for m in report.messages:
+            self.log(m)
+        if report.error:
+            self.show_once([report.error])
+        if self._cap("workspace", "inlay_hint", "refresh_support"):
+            self.workspace_inlay_hint_refresh(None)
+        if self._cap("workspace", "code_lens", "refresh_support"):
+            self.workspace_code_lens_refresh(None)
+        failing = len(report.failing)
+        self.log(f"{'results' if final else 'early results'} for version {run.version}: "
+                 f"{failing} failing of {len(report.tests)}, {len(report.suggestions)} suggestions "
+                 f"({sum(s.shown for s in report.suggestions)} shown)")
+        return snap
+
+    def _record_ignored(self, state: DocState) -> None:
+        """Shown fixes the user edited past without accepting or rejecting count as ignored."""
+        pending, state.undecided = list(state.undecided.values()), {}
+        if not pending:
+            return
+
+        def record() -> None:
+            for features in pending:
+                try:
+                    self.feedback.record(features, "ignore")
+                except Exception as exc:
+                    log.info("ignore not recorded: %s", exc)
+
+        threading.Thread(target=record, name="tracefix-feedback", daemon=True).start()
+
+    # -- configuration -----------------------------------------------------------------------
+
+    async def pull_configuration(self) -> None:
+        if not self._cap("workspace", "configuration"):
+            return
+        try:
+            result = await self.workspace_configuration_async(
+                types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)]))
+        except Exception as exc:
+            self.log(f"workspace/configuration failed: {exc}")
+            return
+        self.apply_configuration(workspace=(result or [None])[0] or {})
+
+    def apply_configuration(self, **raw) -> bool:
+        changed, problems = self.config.update(**raw)
+        self.show_once(problems)
+        return changed
+
+    async def wait_configured(self) -> None:
+        if self.configured is not None and not self.configured.is_set():
+            try:
+                await asyncio.wait_for(self.configured.wait(), CONFIG_WAIT_S)
+            except asyncio.TimeoutError:
+                pass
+
+    def lenses(self, uri: str) -> list[types.CodeLens]:
+        doc = self.document(uri)
+        if doc is None:
+            return []
+        snap = self.snapshot(uri)
+        if snap is not None and snap.report.segmentation is not None:
+            functions = snap.report.segmentation.functions
+        else:
+            cached = self._lens_cache.get(uri)
+            if cached is None or cached[0] != doc.version:
+                cached = (doc.version, _functions(doc.source))
+                self._lens_cache[uri] = cached
+            functions = cached[1]
+        return code_lenses.lenses(uri, functions, snap)
+
+
+def _functions(text: str) -> list:
+    """Functions of a document without running anything (tree-sitter only); [] until segment exists."""
+    try:
+        from tracefix.segment import segment
+    except ImportError:
+        return []
+    try:
+        return segment(text).functions
+    except Exception:  # half-typed code must not break lenses
+        return []
+
+
+def build_server() -> TracefixServer:
+    server = TracefixServer()
+    register(server)
+    from tracefix.lsp.commands import register as register_commands
+
+    register_commands(server)
+    return server
+
+
+def register(server: TracefixServer) -> None:  # noqa: C901 - one small handler per LSP method
+    @server.feature(types.INITIALIZE)
+    def initialize(params: types.InitializeParams) -> None:
+        server._pending_problems = server.config.update(initial=params.initialization_options or {})[1]
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(params: types.InitializedParams) -> None:
+        server.configured = asyncio.Event()
+        server.show_once(server._pending_problems)
+        asyncio.get_running_loop().run_in_executor(server.runner.pool, _warm_up)
+        await server.pull_configuration()
+        server.configured.set()
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(params: types.DidChangeConfigurationParams) -> None:
+        settings = params.settings
+        if isinstance(settings, dict) and isinstance(settings.get(SECTION), dict):
+            changed = server.apply_configuration(workspace=settings)
+        else:  # the modern way: the notification is only a hint to pull again
+            before = server.config.settings
+            await server.pull_configuration()
+            changed = server.config.settings != before
+        if changed:
+            server.log(f"configuration changed: runOn={server.config.settings.run_on}")
+            if server.config.settings.run_on != "manual":
+                for uri in list(server.runner.docs):
+                    server.runner.schedule(uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    async def did_open(params: types.DidOpenTextDocumentParams) -> None:
+        server.runner.doc(params.text_document.uri)
+        await server.wait_configured()
+        if server.config.settings.run_on != "manual":
+            server.runner.schedule(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(params: types.DidChangeTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        server.runner.edited(uri)
+        settings = server.config.settings
+        if settings.run_on == "type":
+            server.runner.schedule(uri, settings.debounce_ms / 1000)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
+    def did_save(params: types.DidSaveTextDocumentParams) -> None:
+        if server.config.settings.run_on != "manual":
+            server.runner.schedule(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(params: types.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        server.runner.close(uri)
+        server._lens_cache.pop(uri, None)
+        server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(code_action_kinds=[
+        types.CodeActionKind.QuickFix, code_actions.KIND_DEBUG, code_actions.KIND_SHOW_ALL]))
+    def code_action(params: types.CodeActionParams) -> list[types.CodeAction]:
+        uri = params.text_document.uri
+        only = params.context.only
+        snap = server.snapshot(uri)
+        out = []
+        if snap is not None and code_actions.wanted(only, types.CodeActionKind.QuickFix.value):
+            state = server.runner.doc(uri)
+            out += code_actions.quick_fixes(snap, server.codec, state.show_all, list(params.context.diagnostics))
+        out += [a for a in code_actions.source_actions(uri, snap) if code_actions.wanted(only, a.kind)]
+        return out
+
+    @server.feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
+    def inlay_hint(params: types.InlayHintParams) -> list[types.InlayHint]:
+        snap = server.snapshot(params.text_document.uri)
+        return trace_views.inlay_hints(snap, server.codec, params.range) if snap else []
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def hover(params: types.HoverParams) -> types.Hover | None:
+        snap = server.snapshot(params.text_document.uri)
+        return trace_views.hover(snap, server.codec, params.position) if snap else None
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
+    def code_lens(params: types.CodeLensParams) -> list[types.CodeLens]:
+        return server.lenses(params.text_document.uri)
+
+
+def _warm_up() -> None:
+    """Import the pipeline once in the background so the first run does not pay for it."""
+    try:
+        from tracefix import engine  # noqa: F401
+        import importlib
+
+        for name in ("segment", "discover", "trace", "localize", "repair", "decide", "sandbox"):
+            try:
+                importlib.import_module(f"tracefix.{name}")
+            except ImportError:
+                pass
+    except Exception:
+        pass

@@ -1,0 +1,87 @@
+"""Traced values in the editor: inlay hints at the end of suspicious blocks, and block hovers."""
+from __future__ import annotations
+
+from lsprotocol import types
+from pygls.workspace import PositionCodec
+
+from tracefix.lsp.diagnostics import changed, fmt_values, suspects
+from tracefix.lsp.positions import line_range, to_client
+from tracefix.lsp.state import Snapshot
+from tracefix.model import Block, ScoredBlock, Visit
+
+
+def inlay_hints(snapshot: Snapshot, codec: PositionCodec, rng: types.Range) -> list[types.InlayHint]:
+    """After each suspicious block's last line: the values it left behind on the selected failing test."""
+    test = snapshot.trace_test()
+    lines = snapshot.lines
+    hints = []
+    for sb in suspects(snapshot.report):
+        b = sb.block
+        line0 = min(b.end_line, len(lines)) - 1
+        if not rng.start.line <= line0 <= rng.end.line:
+            continue
+        visits = snapshot.visits(b.id, test)
+        if not visits:
+            continue
+        last = visits[-1]
+        label = fmt_values(changed(last), 60)
+        if last.raised:
+            label = f"raised {last.raised}"[:60]
+        elif last.returned is not None:
+            label = f"return {last.returned}"[:60]
+        if not label:
+            continue
+        hints.append(types.InlayHint(
+            position=to_client(codec, lines, line0, len(lines[line0].rstrip("\r\n"))),
+            label=f"⟵ {label}", padding_left=True,
+            tooltip=f"tracefix: values after block {b.id} on {test} (last of {len(visits)} recorded visits)",
+        ))
+    return hints
+
+
+def _block_at(snapshot: Snapshot, line1: int) -> tuple[Block, ScoredBlock | None] | None:
+    scored = [sb for sb in snapshot.report.blocks if sb.block.contains(line1)]
+    if scored:
+        best = min(scored, key=lambda sb: sb.block.end_line - sb.block.start_line)
+        return best.block, best
+    seg = snapshot.report.segmentation
+    block = seg.block_at(line1) if seg else None
+    return (block, None) if block else None
+
+
+def _visit_rows(visits: list[Visit], keep: int = 3) -> list[str]:
+    shown = visits if len(visits) <= 2 * keep else visits[:keep] + visits[-keep:]
+    rows = []
+    for v in shown:
+        rows.append(f"#{v.iteration:<3} before: {fmt_values(v.before, 70) or '–'}")
+        rows.append(f"     after:  {fmt_values(v.after, 70) or '–'}"
+                    + (f"  raised {v.raised}" if v.raised else "")
+                    + (f"  returned {v.returned}" if v.returned is not None else ""))
+    if len(shown) < len(visits):
+        rows.insert(2 * keep, f"… {len(visits) - len(shown)} more visits …")
+    return rows
+
+
+def hover(snapshot: Snapshot, codec: PositionCodec, position: types.Position) -> types.Hover | None:
+    found = _block_at(snapshot, position.line + 1)
+    if found is None:
+        return None
+    block, scored = found
+    test = snapshot.trace_test()
+    visits = snapshot.visits(block.id, test)
+    if scored is None and not visits:
+        return None
+    head = f"**tracefix** · block `{block.id}` (lines {block.start_line}–{block.end_line})"
+    parts = [head]
+    if scored is not None:
+        parts.append(f"suspiciousness **{scored.suspiciousness:.2f}** · verdict **{scored.verdict}**")
+        if scored.explanation:
+            parts.append(scored.explanation)
+    if visits:
+        parts.append(f"Values on `{test}`:\n```text\n" + "\n".join(_visit_rows(visits)) + "\n```")
+    elif test:
+        parts.append(f"Not executed by `{test}`.")
+    return types.Hover(
+        contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n".join(parts)),
+        range=line_range(codec, snapshot.lines, block.start_line, block.end_line),
+    )
