@@ -1,0 +1,335 @@
+"""LLM assistance after the offline repair: LDB block verdicts, explain-then-fix, rounds with rollback.
+
+``assist`` never raises for endpoint or answer problems: each ends as a one-line note in
+``messages`` and the offline results stand. Every fix it returns was re-run against all
+tests and is a strict improvement (fixes at least one failing test, breaks none).
+"""
+from __future__ import annotations
+
+import ast
+import os
+import threading
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+from tracefix.llm import prompts
+from tracefix.llm.client import Session, Skipped, Unavailable
+from tracefix.llm.parse import find_function, normalized, parse_fix, parse_verdicts, signature
+from tracefix.llm.splice import diff_and_edits, edit_size, locate, replace_function
+from tracefix.model import Block, RunResult, ScoredBlock, Segmentation, Suggestion, TestCase, TestResult, Validation
+
+FAILING = ("failed", "error", "timeout")
+MAX_LESSONS = 3
+MAX_SUGGESTIONS = 3
+
+
+@dataclass
+class LLMResult:
+    blocks: list[ScoredBlock]
+    suggestions: list[Suggestion] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    tokens: int = 0
+    requests: int = 0
+    rounds: int = 0  # rounds actually run
+    best_text: str | None = None  # the document with the most tests passing that any round reached
+
+
+@dataclass
+class _Attempt:
+    text: str
+    fix_explanation: str
+    agreement: float
+    round: int
+    run: RunResult | None = None
+    passed: int = 0
+
+
+def assist(path: str, text: str, seg: Segmentation, tests: list[TestCase], run: RunResult,
+           blocks: list[ScoredBlock], settings, python: str | None = None,
+           cancel: threading.Event | None = None, progress: Callable[[str, int], None] | None = None,
+           feedback: str = "trace-blocks") -> LLMResult:
+    result = LLMResult(blocks=list(blocks))
+    llm = settings.llm
+    if not llm.enabled:
+        return result
+    if not llm.base_url or not llm.model:
+        result.messages.append("LLM is on but no endpoint is configured (set a base URL and a model, e.g. "
+                               "TRACEFIX_LLM_BASE_URL and TRACEFIX_LLM_MODEL): offline results only")
+        return result
+    if feedback not in prompts.LEVELS:
+        raise ValueError(f"unknown feedback level {feedback!r}; use one of {', '.join(prompts.LEVELS)}")
+    cancel = cancel or threading.Event()
+    session = Session(llm, cancel)
+    try:
+        _Run(path, text, seg, tests, run, settings, python, cancel, progress or (lambda m, p: None),
+             feedback, session, result).go()
+    except Unavailable as e:
+        if str(e) != "cancelled":
+            _note(result, str(e))
+    except Exception as e:  # a bug of ours must not take the offline results down with it
+        _note(result, f"LLM assistance failed ({type(e).__name__}: {' '.join(str(e).split())[:120]}): "
+                      "offline results only")
+    result.tokens, result.requests = session.tokens, session.requests
+    return result
+
+
+def _note(result: LLMResult, message: str) -> None:
+    if message and message not in result.messages:
+        result.messages.append(message)
+
+
+def merge_verdicts(blocks: list[ScoredBlock], verdicts: dict[str, tuple[str, str]],
+                   seg: Segmentation) -> list[ScoredBlock]:
+    """LLM-incorrect blocks move up (and say why), LLM-correct ones move down a little."""
+    out = []
+    seen = set()
+    for sb in blocks:
+        seen.add(sb.block.id)
+        v = verdicts.get(sb.block.id)
+        out.append(_judged(sb, *v) if v else sb)
+    for block in seg.blocks:  # a block the model blames that offline ranking did not list
+        v = verdicts.get(block.id)
+        if v and v[0] == "incorrect" and block.id not in seen:
+            out.append(_judged(ScoredBlock(block, 0.0), *v))
+    out.sort(key=lambda sb: -sb.suspiciousness)
+    return out
+
+
+def _judged(sb: ScoredBlock, verdict: str, why: str) -> ScoredBlock:
+    s = 1 - (1 - sb.suspiciousness) * 0.4 if verdict == "incorrect" else sb.suspiciousness * 0.6
+    text = f"LLM: {why}" if why else f"LLM judged this block {verdict}"
+    if sb.explanation:
+        text += f" (offline: {sb.explanation})"
+    return replace(sb, suspiciousness=round(s, 4), verdict=verdict, explanation=text)
+
+
+class _Run:
+    def __init__(self, path, text, seg, tests, run, settings, python, cancel, progress, feedback, session, result):
+        self.path, self.text, self.seg, self.tests, self.run = path, text, seg, tests, run
+        self.settings, self.python, self.cancel, self.progress = settings, python, cancel, progress
+        self.feedback, self.session, self.result = feedback, session, result
+        self.llm = settings.llm
+        self.original = {t.id: t.outcome for t in run.tests}
+
+    # --- what to work on ---------------------------------------------------------------------
+    def _target(self) -> str | None:
+        names = [sb.block.function for sb in self.result.blocks]
+        for t in self.run.tests:
+            if t.outcome in FAILING and t.line:
+                b = self.seg.block_at(t.line)
+                if b:
+                    names.append(b.function)
+        for name in names:
+            if name and name != "<module>" and locate(self.text, name):
+                return name
+        return None
+
+    def _failing_test(self, run: RunResult, block_ids: set[str]) -> TestResult | None:
+        failing = [t for t in run.tests if t.outcome in FAILING]
+        for t in failing:
+            if any(bid in block_ids for bid, _ in run.traces.get(t.id, [])):
+                return t
+        return failing[0] if failing else None
+
+    def _case(self, test_id: str) -> TestCase | None:
+        for case in self.tests:
+            if case.id == test_id or case.id == test_id.split("[")[0]:
+                return case
+        return None
+
+    def _context(self, text: str, seg: Segmentation, run: RunResult, name: str) -> tuple[str, list[str]]:
+        def_line, end_line, src = locate(text, name)
+        blocks = [b for b in seg.blocks if b.function == name]
+        by_id = {b.id: b for b in blocks}
+        lines = text.splitlines()[def_line - 1:end_line]
+        code = prompts.marked_code(lines, def_line, blocks) if self.feedback == "trace-blocks" else "\n".join(lines)
+        failing = self._failing_test(run, set(by_id))
+        if failing is None:
+            return prompts.context(prompts.task_description(src), code, "none", "", "", ""), []
+        entries = [(bid, v) for bid, v in run.traces.get(failing.id, []) if bid in by_id]
+        if self.feedback == "trace-lines":
+            trace = prompts.trace_lines(entries, by_id)
+        else:
+            trace = prompts.trace_blocks(entries, by_id)
+        ctx = prompts.context(prompts.task_description(src), code, self.feedback,
+                              prompts.test_source(self._case(failing.id), self.path, text),
+                              prompts.failure_text(failing), trace)
+        seen: list[str] = []
+        for bid, _ in entries:
+            if bid not in seen:
+                seen.append(bid)
+        return ctx, seen
+
+    # --- the loop ------------------------------------------------------------------------------
+    def go(self) -> None:
+        name = self._target()
+        if name is None:
+            _note(self.result, "LLM: no function to repair near the failure: offline results only")
+            return
+        original_sig = signature(find_function(ast.parse(self.text), name))
+        self.progress(f"asking the LLM about {name}", 0)
+        if self.feedback == "trace-blocks":
+            self._verdicts(name)
+        base_text, base_seg, base_run = self.text, self.seg, self.run
+        base_passed = sum(t.outcome == "passed" for t in self.run.tests)
+        lessons: list[str] = []
+        keep: dict[str, _Attempt] = {}
+        for rnd in range(self.llm.rounds):
+            if self.cancel.is_set():
+                return
+            self.result.rounds = rnd + 1
+            ctx, _ = self._context(base_text, base_seg, base_run, name)
+            verdicts = self._last_verdicts if rnd == 0 else {}
+            prompt = prompts.fix_prompt(ctx, name, verdicts, lessons[-MAX_LESSONS:])
+            attempts = self._samples(prompt, base_text, name, original_sig, rnd, lessons)
+            best: _Attempt | None = None
+            for attempt in attempts:
+                self.progress(f"validating LLM fix (round {rnd + 1})", 30 + 60 * rnd // self.llm.rounds)
+                self._validate(attempt)
+                if attempt.run is None:
+                    lessons.append(f"- Round {rnd + 1}: this change could not be tested ({self._last_error}).")
+                    continue
+                if self._strict(attempt):
+                    keep.setdefault(attempt.text, attempt)
+                if attempt.passed > base_passed and (best is None or attempt.passed > best.passed):
+                    best = attempt
+                elif attempt.passed <= base_passed:
+                    lessons.append(self._lesson(base_text, attempt, rnd))
+            if best is None:
+                continue  # rollback: the next round starts again from the last kept code
+            base_text, base_passed = best.text, best.passed
+            self.result.best_text = base_text
+            if base_passed == len(best.run.tests) or rnd + 1 == self.llm.rounds:
+                break
+            # The next round needs the kept code's own trace and blocks (TraceCoder: probe again).
+            from tracefix import segment, trace
+            base_seg = segment.segment(base_text)
+            base_run = trace.run_tests(self.path, base_text, base_seg, self.tests, self.settings,
+                                       python=self.python, cancel=self.cancel)
+        self.result.suggestions = self._suggestions(list(keep.values()))
+
+    _last_verdicts: dict[str, tuple[str, str]] = {}
+    _last_error = ""
+
+    def _verdicts(self, name: str) -> None:
+        ctx, ids = self._context(self.text, self.seg, self.run, name)
+        if not ids:
+            return
+        try:
+            reply = self.session.chat(prompts.SYSTEM, prompts.verdict_prompt(ctx, ids), temperature=0.0,
+                                      max_answer=150 + 80 * len(ids))
+        except Skipped as e:
+            _note(self.result, f"{e}: block verdicts skipped")
+            return
+        verdicts = parse_verdicts(reply.text, ids)
+        if not verdicts:
+            _note(self.result, "LLM block verdicts were not readable JSON: offline ranking kept")
+            return
+        self._last_verdicts = verdicts
+        self.result.blocks = merge_verdicts(self.result.blocks, verdicts, self.seg)
+
+    def _samples(self, prompt: str, base_text: str, name: str, sig: str, rnd: int,
+                 lessons: list[str]) -> list[_Attempt]:
+        found: list[tuple[str, str, str]] = []  # (new text, explanation, normalized code)
+        answers = 0
+        for k in range(self.llm.samples):
+            if self.cancel.is_set():
+                break
+            self.progress(f"LLM fix sample {k + 1} (round {rnd + 1})", 10 + 60 * rnd // self.llm.rounds)
+            try:
+                # The first sample is the model's best guess; later ones explore.
+                reply = self.session.chat(prompts.SYSTEM, prompt, temperature=0.2 if k == 0 else 0.8)
+            except Skipped as e:
+                _note(self.result, str(e))
+                continue
+            answers += 1
+            fix, why = parse_fix(reply.text, name)
+            if fix is None:
+                _note(self.result, f"LLM answer rejected: {why}")
+                lessons.append(f"- Round {rnd + 1}: an answer was unusable because {why}.")
+                continue
+            if signature(fix.node) != sig:
+                why = f"it changed the signature of {name.split('.')[-1]}"
+                _note(self.result, f"LLM answer rejected: {why}")
+                lessons.append(f"- Round {rnd + 1}: an answer was rejected because {why}; keep it exactly.")
+                continue
+            new_text = replace_function(base_text, name, fix.code)
+            try:
+                ast.parse(new_text or "")
+            except (SyntaxError, ValueError):
+                new_text = None
+            if not new_text or new_text == base_text:
+                lessons.append(f"- Round {rnd + 1}: an answer returned the code unchanged.")
+                continue
+            found.append((new_text, fix.explanation, normalized(fix.node)))
+        votes = Counter(norm for _, _, norm in found)
+        attempts: dict[str, _Attempt] = {}
+        for new_text, explanation, norm in found:
+            if new_text not in attempts:
+                attempts[new_text] = _Attempt(new_text, explanation, votes[norm] / max(1, answers), rnd + 1)
+        # Most agreed-on first: if validation time runs short, the likeliest fix is checked.
+        return sorted(attempts.values(), key=lambda a: -a.agreement)
+
+    def _validate(self, attempt: _Attempt) -> None:
+        from tracefix import trace
+        if self.cancel.is_set():
+            return
+        run = trace.run_tests(self.path, attempt.text, self.seg, self.tests, self.settings,
+                              python=self.python, cancel=self.cancel, trace=False)
+        if run.error and not run.tests:
+            self._last_error = run.error
+            return
+        attempt.run = run
+        attempt.passed = sum(t.outcome == "passed" for t in run.tests)
+
+    def _strict(self, attempt: _Attempt) -> bool:
+        now = {t.id: t.outcome for t in attempt.run.tests}
+        fixed = [i for i, o in self.original.items() if o in FAILING and now.get(i) == "passed"]
+        broken = [i for i, o in self.original.items() if o == "passed" and now.get(i) != "passed"]
+        return bool(fixed) and not broken
+
+    def _lesson(self, base_text: str, attempt: _Attempt, rnd: int) -> str:
+        diff, _ = diff_and_edits(base_text, attempt.text, os.path.basename(self.path))
+        changed = [l for l in diff.splitlines() if l[:1] in "+-" and not l.startswith(("+++", "---"))][:8]
+        still = [t for t in attempt.run.tests if t.outcome != "passed"]
+        why = f"; {still[0].id} still fails: {' '.join(still[0].message.split())[:160]}" if still else ""
+        return (f"- Round {rnd + 1}: this change did not help ({attempt.passed} of {len(attempt.run.tests)} "
+                f"tests pass{why}):\n" + "\n".join(f"    {l}" for l in changed))
+
+    def _suggestions(self, attempts: list[_Attempt]) -> list[Suggestion]:
+        attempts.sort(key=lambda a: (-a.passed, edit_size(self.text, a.text)[0]))
+        ranked = [sb.block for sb in self.result.blocks]
+        out = []
+        for n, a in enumerate(attempts[:MAX_SUGGESTIONS], 1):
+            now = {t.id: t.outcome for t in a.run.tests}
+            fixed = [i for i, o in self.original.items() if o in FAILING and now.get(i) == "passed"]
+            broken = [i for i, o in self.original.items() if o == "passed" and now.get(i) != "passed"]
+            total = len(a.run.tests)
+            diff, edits = diff_and_edits(self.text, a.text, os.path.basename(self.path))
+            lines, tokens = edit_size(self.text, a.text)
+            touched = {e["range"]["start"]["line"] + 1 + k for e in edits
+                       for k in range(e["range"]["end"]["line"] - e["range"]["start"]["line"] + 1)}
+            rank = _block_rank(ranked, touched)
+            first = (a.fix_explanation.split(". ")[0].rstrip(".") or "LLM fix")
+            verdict = "all tests pass" if a.passed == total else f"{a.passed} of {total} tests pass"
+            out.append(Suggestion(
+                id=f"llm{n}", origin="llm", title=(first if len(first) <= 80 else first[:77] + "..."),
+                explanation=f"{a.fix_explanation} Re-running the tests with this change: {verdict} "
+                            f"(fixes {', '.join(fixed)}).".strip(),
+                diff=diff, edits=edits, new_text=a.text,
+                validation=Validation(fixed=fixed, broken=broken, passed=a.passed, total=total),
+                features={"operator": "llm", "origin": "llm", "edit_lines": lines, "edit_tokens": tokens,
+                          "block_rank": rank, "in_top_block": rank == 0, "tests_fixed": len(fixed),
+                          "tests_total": total, "tests_broken": len(broken),
+                          "sample_agreement": round(a.agreement, 3), "round": a.round,
+                          "feedback": self.feedback}))
+        return out
+
+
+def _block_rank(ranked: list[Block], lines: set[int]) -> int:
+    """Rank (0 = most suspicious) of the first ranked block the edit touches; -1 when none."""
+    for i, b in enumerate(ranked):
+        if any(b.contains(l) for l in lines):
+            return i
+    return -1
