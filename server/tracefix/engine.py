@@ -97,7 +97,8 @@ def debug(request: Request, progress: Progress | None = None,
         return _finish(report, clock)
 
     progress("localizing", 40)
-    report.blocks = localize.localize(seg, run, text)
+    # A block no failing test reached is not a lead worth showing.
+    report.blocks = [b for b in localize.localize(seg, run, text) if b.suspiciousness > 0]
     t = clock.lap("localize", t)
     check()
 

@@ -101,7 +101,8 @@ def _trace_lines(report: Report, test_id: str, blocks: dict, s: _Style) -> list[
         b = blocks.get(block_id)
         span = f"L{b.start_line}" + (f"-{b.end_line}" if b and b.end_line != b.start_line else "") if b else ""
         rep = f" #{visit.iteration + 1}" if visit.iteration else ""
-        lines.append(f"    {block_id:<14} {span:<8}{rep:<4} {_changes(visit)}")
+        indent = "  " * min(visit.depth, 4)
+        lines.append(f"    {indent}{block_id:<{max(14 - len(indent), 1)}} {span:<8}{rep:<4} {_changes(visit)}")
     return lines
 
 

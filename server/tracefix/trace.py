@@ -128,15 +128,33 @@ def _import_roots(path: str, scratch: str) -> list[str]:
 
 @functools.lru_cache(maxsize=1)
 def pytest_fallback_paths() -> list[str]:
-    """Folders holding tracefix's own pure-Python pytest, for interpreters that have none."""
-    paths = set()
-    for dist in ("pytest", "pluggy", "iniconfig", "packaging", "exceptiongroup", "tomli"):
+    """A folder with only tracefix's own pure-Python pytest and its dependencies, for interpreters without one.
+
+    Symlinks, not our whole site-packages: the user's code must not see (or autoload as
+    plugins) anything else tracefix happens to have installed.
+    """
+    import pytest
+
+    shim = os.path.join(tempfile.gettempdir(), f"tracefix-pytest-{pytest.__version__}-{os.getuid()}")
+    if os.path.isdir(shim):
+        return [shim]
+    staging = tempfile.mkdtemp(prefix="tracefix-pytest-staging-")
+    for name in ("pytest", "pluggy", "iniconfig", "packaging", "exceptiongroup", "tomli", "pygments"):
         try:
-            d = metadata.distribution(dist)
+            dist = metadata.distribution(name)
         except metadata.PackageNotFoundError:
             continue
-        paths.add(str(d.locate_file("")))
-    return sorted(paths)
+        tops = {f.parts[0] for f in dist.files or [] if f.parts and f.parts[0] not in ("..", "__pycache__")}
+        for top in tops:
+            src = str(dist.locate_file(top))
+            dst = os.path.join(staging, top)
+            if os.path.exists(src) and not os.path.exists(dst):
+                os.symlink(src, dst)
+    try:
+        os.rename(staging, shim)
+    except OSError:  # another run made it first
+        shutil.rmtree(staging, ignore_errors=True)
+    return [shim]
 
 
 def _read_result(result_file: str, child: sandbox.ChildResult, tests: list[TestCase], seg: Segmentation,

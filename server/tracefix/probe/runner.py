@@ -176,14 +176,19 @@ def run_pytest(job, tracer, results):
     try:
         import pytest
     except ImportError:
+        # The user's environment has no pytest: use tracefix's copy, without any plugins.
         sys.path.extend(job.get("pytest_fallback", []))
+        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
         try:
             import pytest
         except ImportError as exc:
+            version = "%d.%d" % sys.version_info[:2]
             for t in job["tests"]:
                 if t["kind"] == "pytest":
                     results.add({"id": t["id"], "outcome": "error", "message":
-                                 "pytest is not installed for this interpreter (" + str(exc) + ")"})
+                                 "pytest is not installed for Python " + version + " and tracefix's own copy "
+                                 "cannot run there (" + str(exc)[:120] + "); run `pip install pytest` in that "
+                                 "environment"})
             return
     plugin = PytestPlugin(job, tracer, results)
     args = [t["id"] for t in job["tests"] if t["kind"] == "pytest"]

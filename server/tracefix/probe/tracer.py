@@ -227,10 +227,11 @@ def install_settrace(tracer: Tracer):
             return None
         call = tracer.new_call()
         tracer.depth += 1
-        state = {"lines": 0}
+        state = {"lines": 0, "unwinding": False}
 
         def local(frame, event, arg):
             if event == "line":
+                state["unwinding"] = False
                 block = leaders.get(frame.f_lineno)
                 if block is not None:
                     call.enter(block, frame.f_locals)
@@ -241,9 +242,11 @@ def install_settrace(tracer: Tracer):
                         tracer.truncated = True
             elif event == "return":
                 tracer.depth -= 1
-                call.finish(frame.f_locals, arg, True)
+                # An exception event right before return means the frame is unwinding, not returning None.
+                call.finish(frame.f_locals, arg, not state["unwinding"])
             elif event == "exception":
                 exc_type, exc, _tb = arg
+                state["unwinding"] = True
                 call.raised = exc_type.__name__ + ": " + _short(exc)
             return local
 
@@ -270,7 +273,8 @@ def install_monitoring(tracer: Tracer):
     DISABLE = mon.DISABLE
     frames = {}  # id(frame) -> _Call; frames of generators resume with the same id
     hits = collections.Counter()
-    local_events = E.LINE | E.PY_RETURN | E.PY_YIELD | E.RAISE | E.PY_UNWIND
+    # RAISE and PY_UNWIND cannot be local events; they are set globally and filtered by frame.
+    local_events = E.LINE | E.PY_RETURN | E.PY_YIELD
 
     def on_start(code, offset):
         if not _interesting(code, target):
@@ -304,6 +308,8 @@ def install_monitoring(tracer: Tracer):
             call.finish(frame.f_locals, retval, True)
 
     def on_unwind(code, offset, exc):
+        if code.co_filename != target:
+            return
         frame = sys._getframe(1)
         call = frames.pop(id(frame), None)
         if call is not None:
@@ -312,6 +318,8 @@ def install_monitoring(tracer: Tracer):
             call.finish(frame.f_locals, None, False)
 
     def on_raise(code, offset, exc):
+        if code.co_filename != target:
+            return
         call = frames.get(id(sys._getframe(1)))
         if call is not None:
             call.raised = type(exc).__name__ + ": " + _short(exc)
@@ -323,7 +331,7 @@ def install_monitoring(tracer: Tracer):
     mon.register_callback(tool, E.PY_YIELD, on_return)
     mon.register_callback(tool, E.PY_UNWIND, on_unwind)
     mon.register_callback(tool, E.RAISE, on_raise)
-    mon.set_events(tool, E.PY_START | E.PY_RESUME)
+    mon.set_events(tool, E.PY_START | E.PY_RESUME | E.RAISE | E.PY_UNWIND)
 
     def uninstall():
         mon.set_events(tool, 0)
@@ -356,7 +364,7 @@ def install(tracer: Tracer, backend: str = "auto"):
 
 def _short(exc, limit=200):
     try:
-        text = str(exc)
+        text = str(exc).strip().split("\n", 1)[0]
     except BaseException:
         text = "<unprintable>"
     return text if len(text) <= limit else text[: limit - 3] + "..."
