@@ -1,0 +1,258 @@
+"""Rank the blocks of a document by how likely they hold the bug (DESIGN.md §1 step 4).
+
+Three kinds of evidence are combined:
+  (a) spectrum: Ochiai over which blocks passing and failing tests executed;
+  (b) the exception site, or the block that produced the wrong value a failing assertion compared;
+  (c) data flow back from that value through the trace: blocks of the same call that wrote the
+      variables it was computed from, and the blocks on the path that chose that branch.
+Spectra alone cannot tell a wrong branch from the block that merely ran after it, and the trace
+alone over-trusts one test; the weighted sum keeps both honest. Every block also gets one
+sentence explaining its score in terms of values a person can check.
+"""
+from __future__ import annotations
+
+import ast
+import math
+import re
+from dataclasses import dataclass, field
+
+from tracefix.model import Block, RunResult, ScoredBlock, Segmentation, TestResult, Visit
+
+FAILING = ("failed", "error", "timeout")
+W_SPECTRUM, W_EVIDENCE = 0.45, 0.55
+TEST_CODE_FACTOR = 0.15  # the test's own code is rarely what the user wants fixed
+
+
+@dataclass
+class Failure:
+    """What one failing test tells us, read from its result and trace."""
+
+    test: TestResult
+    expected: str | None = None  # repr the assertion wanted
+    actual: str | None = None  # repr it got
+    producer: tuple[int, str, Visit] | None = None  # (index in trace, block, visit) that returned `actual`
+    site: str | None = None  # block where an exception escaped
+    # block id → (evidence strength, sentence)
+    evidence: dict[str, tuple[float, str]] = field(default_factory=dict)
+
+    def note(self, block: str, strength: float, why: str) -> None:
+        if block not in self.evidence or self.evidence[block][0] < strength:
+            self.evidence[block] = (strength, why)
+
+
+def is_test_function(name: str) -> bool:
+    last = name.split(".")[-1]
+    return last.startswith("test") or name.split(".")[0].startswith("Test")
+
+
+def ochiai(ef: int, ep: int, total_failed: int) -> float:
+    if ef == 0 or total_failed == 0:
+        return 0.0
+    return ef / math.sqrt(total_failed * (ef + ep))
+
+
+def short(value: str | None, limit: int = 40) -> str:
+    if value is None:
+        return "?"
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def split_comparison(result: TestResult, trace: list[tuple[str, Visit]]) -> tuple[str | None, str | None]:
+    """(expected, actual) reprs of a failing comparison; the actual side is the one the code returned."""
+    cmp = result.comparison
+    if not cmp and result.id.startswith("doctest:"):
+        m = re.match(r"expected (.*), got (.*)$", result.message or "", re.S)
+        if m:
+            return m.group(1), m.group(2)
+    if not cmp or cmp.get("op") not in ("==", "is", "!=", "is not", None):
+        return None, None
+    left, right = cmp.get("left"), cmp.get("right")
+    returned = {v.returned for _, v in trace if v.returned is not None}
+    if right in returned and left not in returned:
+        return left, right
+    return right, left  # pytest convention: assert actual == expected
+
+
+def analyse_failure(result: TestResult, run: RunResult, seg: Segmentation, tree: ast.AST | None) -> Failure:
+    trace = run.traces.get(result.id, [])
+    failure = Failure(test=result)
+    blocks = {b.id: b for b in seg.blocks}
+    exc = result.exception or {}
+    exc_block = exc.get("block")
+    if not exc_block and exc.get("line"):
+        b = seg.block_at(int(exc["line"]))
+        exc_block = b.id if b else None
+    if exc_block in blocks and not is_test_function(blocks[exc_block].function) \
+            and exc.get("type") != "AssertionError":
+        failure.site = exc_block
+        env = _values_at(trace, exc_block)
+        failure.note(exc_block, 1.0, f"Raised `{exc.get('type')}: {short(exc.get('message'), 50)}` in "
+                                     f"{result.id}{_with(env, _names_in(tree, blocks[exc_block]))}")
+        idx = max((i for i, (b, _) in enumerate(trace) if b == exc_block), default=None)
+        if idx is not None:
+            _flow_back(failure, trace, idx, blocks, tree, set(_names_in(tree, blocks[exc_block])), "the exception")
+    failure.expected, failure.actual = split_comparison(result, trace)
+    if failure.actual is not None:
+        idx = max((i for i, (b, v) in enumerate(trace)
+                   if v.returned == failure.actual and b in blocks and not is_test_function(blocks[b].function)),
+                  default=None)
+        if idx is not None:
+            bid, visit = trace[idx]
+            failure.producer = (idx, bid, visit)
+            failure.note(bid, 0.9, f"Returned {short(failure.actual)} in {result.id}, where the test "
+                                   f"expected {short(failure.expected)}")
+            names = _returned_names(tree, blocks[bid])
+            _flow_back(failure, trace, idx, blocks, tree, names,
+                       f"the wrong result {short(failure.actual)} (expected {short(failure.expected)})")
+    return failure
+
+
+def _flow_back(failure: Failure, trace: list[tuple[str, Visit]], idx: int, blocks: dict[str, Block],
+               tree: ast.AST | None, names: set[str], what: str) -> None:
+    """Walk back through the same call: writers of the tracked names, then the path that led here."""
+    _, end = trace[idx]
+    func = blocks[trace[idx][0]].function
+    tracked = set(names)
+    decay = 1.0
+    for j in range(idx - 1, -1, -1):
+        bid, visit = trace[j]
+        if bid not in blocks or blocks[bid].function != func or visit.call != end.call or visit.depth != end.depth:
+            continue
+        changed = [n for n in tracked if visit.after.get(n) is not None and visit.before.get(n) != visit.after.get(n)]
+        if changed:
+            n = sorted(changed)[0]
+            failure.note(bid, 0.8 * decay, f"Set `{n}` to {short(visit.after.get(n))} in {failure.test.id}, "
+                                           f"a value that flows into {what}")
+            tracked |= _reads_of(tree, blocks[bid], set(changed))
+            decay *= 0.9
+        else:
+            env = {k: visit.after.get(k, v) for k, v in visit.before.items()}
+            failure.note(bid, 0.55 * decay, f"Ran in {failure.test.id}"
+                                            f"{_with(env, _names_in(tree, blocks[bid]))} on the way to {what}")
+        decay *= 0.97
+
+
+def _with(env: dict[str, str], names: list[str]) -> str:
+    shown = [f"{n} = {short(env[n], 25)}" for n in names if n in env][:3]
+    return " with " + ", ".join(shown) if shown else ""
+
+
+def _values_at(trace: list[tuple[str, Visit]], block: str) -> dict[str, str]:
+    for bid, visit in reversed(trace):
+        if bid == block:
+            return {**visit.before, **visit.after}
+    return {}
+
+
+def owners(tree: ast.AST) -> dict[ast.AST, str]:
+    """Each statement → qualified name of the function holding it (segment's naming: "Cls.meth", "f.inner")."""
+    cached = getattr(tree, "_tracefix_owners", None)
+    if cached is not None:
+        return cached
+    out: dict[ast.AST, str] = {}
+
+    def visit(node: ast.AST, qual: str, in_func: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.stmt):
+                out[child] = qual if in_func else "<module>"
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                visit(child, f"{qual}.{child.name}" if qual else child.name, True)
+            elif isinstance(child, ast.ClassDef):
+                visit(child, f"{qual}.{child.name}" if qual else child.name, in_func)
+            else:
+                visit(child, qual, in_func)
+
+    visit(tree, "", False)
+    tree._tracefix_owners = out  # type: ignore[attr-defined]
+    return out
+
+
+def _stmts_in(tree: ast.AST | None, block: Block) -> list[ast.AST]:
+    if tree is None:
+        return []
+    own = owners(tree)
+    return [n for n in ast.walk(tree) if isinstance(n, ast.stmt) and block.start_line <= n.lineno <= block.end_line
+            and own.get(n) == block.function]
+
+
+def _names_in(tree: ast.AST | None, block: Block) -> list[str]:
+    seen: list[str] = []
+    for stmt in _stmts_in(tree, block):
+        for n in ast.walk(stmt):
+            if isinstance(n, ast.Name) and n.id not in seen and block.start_line <= n.lineno <= block.end_line:
+                seen.append(n.id)
+    return seen
+
+
+def _returned_names(tree: ast.AST | None, block: Block) -> set[str]:
+    out: set[str] = set()
+    for stmt in _stmts_in(tree, block):
+        if isinstance(stmt, ast.Return) and stmt.value is not None:
+            out |= {n.id for n in ast.walk(stmt.value) if isinstance(n, ast.Name)}
+    return out
+
+
+def _reads_of(tree: ast.AST | None, block: Block, targets: set[str]) -> set[str]:
+    """Names read by the statements of ``block`` that assign one of ``targets``."""
+    out: set[str] = set()
+    for stmt in _stmts_in(tree, block):
+        if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            tgts = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            written = {n.id for t in tgts for n in ast.walk(t) if isinstance(n, ast.Name)}
+            if written & targets and stmt.value is not None:
+                out |= {n.id for n in ast.walk(stmt.value) if isinstance(n, ast.Name)}
+        elif isinstance(stmt, ast.For):
+            written = {n.id for n in ast.walk(stmt.target) if isinstance(n, ast.Name)}
+            if written & targets:
+                out |= {n.id for n in ast.walk(stmt.iter) if isinstance(n, ast.Name)}
+    return out
+
+
+def parse(text: str) -> ast.AST | None:
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def localize(seg: Segmentation, run: RunResult, text: str) -> list[ScoredBlock]:
+    """Blocks ranked by suspiciousness in [0, 1], most suspicious first, each with a rationale."""
+    tree = parse(text)
+    failing = [t for t in run.tests if t.outcome in FAILING]
+    passing = [t for t in run.tests if t.outcome == "passed"]
+    failures = [analyse_failure(t, run, seg, tree) for t in failing]
+    scored = []
+    for block in seg.blocks:
+        ef = sum(1 for t in failing if block.id in run.spectra.get(t.id, ()))
+        ep = sum(1 for t in passing if block.id in run.spectra.get(t.id, ()))
+        spectrum = ochiai(ef, ep, len(failing))
+        best, why = 0.0, ""
+        hits = [f.evidence[block.id] for f in failures if block.id in f.evidence]
+        if hits:
+            best, why = max(hits, key=lambda h: h[0])
+            best = min(1.0, best + 0.05 * (len(hits) - 1))  # agreement across failing tests
+        score = W_SPECTRUM * spectrum + W_EVIDENCE * best
+        if is_test_function(block.function):
+            score *= TEST_CODE_FACTOR
+        counts = f"run by {ef} of {len(failing)} failing and {ep} of {len(passing)} passing tests"
+        if is_test_function(block.function):
+            sentence = f"This is test code ({counts}); the bug is more likely in the code it calls."
+        elif why:
+            sentence = why + f"; {counts}."
+        elif ef:
+            sentence = f"No traced value points here, but it was {counts}."
+        else:
+            sentence = f"Only passing tests run this block ({counts})."
+        verdict = "correct" if ef == 0 and failing else "unknown"
+        scored.append(ScoredBlock(block=block, suspiciousness=round(min(1.0, score), 4), verdict=verdict,
+                                  explanation=sentence))
+    scored.sort(key=lambda s: (-s.suspiciousness, s.block.start_line))
+    if scored and scored[0].suspiciousness >= 0.5:
+        scored[0].verdict = "incorrect"
+    return scored
+
+
+def failures(seg: Segmentation, run: RunResult, text: str) -> list[Failure]:
+    """The per-test failure facts the repair and explanation stages reuse."""
+    tree = parse(text)
+    return [analyse_failure(t, run, seg, tree) for t in run.tests if t.outcome in FAILING]

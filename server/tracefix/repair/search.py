@@ -1,0 +1,68 @@
+"""Validate candidates in parallel child processes within a time and count budget.
+
+Candidates arrive best first. ``workers`` runs are kept in flight (each one is a real
+sandboxed child, so threads here only wait). Submission stops at the first candidate that
+fixes every failing test without breaking any — the highest rank a fix can have — and the
+runs already in flight are allowed to finish so a few alternatives remain for ranking.
+When the time budget runs out, or the caller cancels, runs in flight are stopped.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Callable
+
+from tracefix.config import Settings
+from tracefix.model import RunResult, Segmentation, TestCase, Validation
+from tracefix.repair.source import Candidate
+from tracefix.validate import FAILING, is_improvement, validate
+
+
+@dataclass
+class Outcome:
+    candidate: Candidate
+    validation: Validation
+    run: RunResult
+
+
+def search(path: str, seg: Segmentation, tests: list[TestCase], baseline: RunResult, cands: list[Candidate],
+           settings: Settings, python: str | None, cancel: threading.Event, deadline: float,
+           progress: Callable[[str, int], None]) -> tuple[list[Outcome], int]:
+    """(strict improvements found, candidates validated)."""
+    failing = sum(1 for t in baseline.tests if t.outcome in FAILING)
+    halt = threading.Event()  # stops runs in flight (budget over or caller cancelled)
+    found: list[Outcome] = []
+    done_count = 0
+    complete = False
+    queue = list(cands)
+    running: dict[Future, Candidate] = {}
+    with ThreadPoolExecutor(max_workers=max(1, settings.workers), thread_name_prefix="tracefix-validate") as pool:
+        while queue or running:
+            while queue and len(running) < settings.workers and not complete and not halt.is_set() \
+                    and time.monotonic() < deadline:
+                cand = queue.pop(0)
+                running[pool.submit(validate, path, cand.new_text, seg, tests, baseline, settings, python,
+                                    halt)] = cand
+            if not running:
+                break
+            finished, _ = wait(list(running), timeout=0.1, return_when=FIRST_COMPLETED)
+            if cancel.is_set() or time.monotonic() > deadline:
+                halt.set()
+            for fut in finished:
+                cand = running.pop(fut)
+                done_count += 1
+                try:
+                    validation, run = fut.result()
+                except Exception:  # a broken candidate run must not end the search
+                    continue
+                if halt.is_set() and run.error:
+                    continue  # stopped by us: says nothing about the candidate
+                if is_improvement(validation):
+                    found.append(Outcome(cand, validation, run))
+                    if len(validation.fixed) == failing:
+                        complete = True
+                total = min(len(cands), done_count + len(queue) + len(running))
+                progress(f"validated {done_count} of {total} candidates", min(100, done_count * 100 // max(1, total)))
+    return found, done_count
