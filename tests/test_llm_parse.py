@@ -110,7 +110,7 @@ def test_marked_code_and_trace_cut_to_first_and_last_five():
     entries = [("f:B2", Visit("t", i, {"t": str(i)}, {"t": str(i + 1)})) for i in range(23)]
     text = prompts.trace_blocks(entries, blocks)
     assert "13 block visits in the middle omitted" in text
-    assert "visit 1," in text and "visit 23," in text and "visit 12," not in text
+    assert "(visit 1)" in text and "(visit 23)" in text and "(visit 12)" not in text
     assert "after:  t=23" in text
     flat = prompts.trace_lines(entries, blocks)
     assert "[f:B2]" not in flat and "line 4: t=1" in flat

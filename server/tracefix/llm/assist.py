@@ -42,6 +42,7 @@ class _Attempt:
     agreement: float
     round: int
     run: RunResult | None = None
+    validation: Validation | None = None
     passed: int = 0
 
 
@@ -81,27 +82,31 @@ def _note(result: LLMResult, message: str) -> None:
 
 def merge_verdicts(blocks: list[ScoredBlock], verdicts: dict[str, tuple[str, str]],
                    seg: Segmentation) -> list[ScoredBlock]:
-    """LLM-incorrect blocks move up (and say why), LLM-correct ones move down a little."""
+    """Blocks the model calls incorrect go to the top band [0.6, 1] (offline order kept inside it),
+    the others are scaled below it; blocks it calls correct drop a little further."""
+    blamed = any(v == "incorrect" for v, _ in verdicts.values())
     out = []
-    seen = set()
-    for sb in blocks:
-        seen.add(sb.block.id)
-        v = verdicts.get(sb.block.id)
-        out.append(_judged(sb, *v) if v else sb)
-    for block in seg.blocks:  # a block the model blames that offline ranking did not list
-        v = verdicts.get(block.id)
-        if v and v[0] == "incorrect" and block.id not in seen:
-            out.append(_judged(ScoredBlock(block, 0.0), *v))
+    listed = {sb.block.id for sb in blocks}
+    extra = [ScoredBlock(b, 0.0) for b in seg.blocks
+             if b.id not in listed and verdicts.get(b.id, ("",))[0] == "incorrect"]
+    for sb in list(blocks) + extra:  # extra: blocks the model blames that offline ranking did not list
+        verdict, why = verdicts.get(sb.block.id, ("", ""))
+        s = sb.suspiciousness
+        if verdict == "incorrect":
+            s = 0.6 + 0.4 * s
+        elif verdict == "correct":
+            s = s * 0.5
+        elif blamed:
+            s = s * 0.6
+        if verdict:
+            text = f"LLM: {why}" if why else f"LLM judged this block {verdict}"
+            if sb.explanation:
+                text += f" (offline: {sb.explanation})"
+            out.append(replace(sb, suspiciousness=round(s, 4), verdict=verdict, explanation=text))
+        else:
+            out.append(replace(sb, suspiciousness=round(s, 4)))
     out.sort(key=lambda sb: -sb.suspiciousness)
     return out
-
-
-def _judged(sb: ScoredBlock, verdict: str, why: str) -> ScoredBlock:
-    s = 1 - (1 - sb.suspiciousness) * 0.4 if verdict == "incorrect" else sb.suspiciousness * 0.6
-    text = f"LLM: {why}" if why else f"LLM judged this block {verdict}"
-    if sb.explanation:
-        text += f" (offline: {sb.explanation})"
-    return replace(sb, suspiciousness=round(s, 4), verdict=verdict, explanation=text)
 
 
 class _Run:
@@ -110,7 +115,6 @@ class _Run:
         self.settings, self.python, self.cancel, self.progress = settings, python, cancel, progress
         self.feedback, self.session, self.result = feedback, session, result
         self.llm = settings.llm
-        self.original = {t.id: t.outcome for t in run.tests}
 
     # --- what to work on ---------------------------------------------------------------------
     def _target(self) -> str | None:
@@ -170,13 +174,25 @@ class _Run:
         original_sig = signature(find_function(ast.parse(self.text), name))
         self.progress(f"asking the LLM about {name}", 0)
         if self.feedback == "trace-blocks":
-            self._verdicts(name)
+            try:
+                self._verdicts(name)
+            except Unavailable as e:
+                self.stopped = str(e)
+        keep: dict[str, _Attempt] = {}
+        try:
+            self._rounds(name, original_sig, keep)
+        finally:  # whatever went wrong later, fixes already validated are still offered
+            self.result.suggestions = self._suggestions(list(keep.values()))
+        if self.stopped and self.stopped != "cancelled":
+            _note(self.result, self.stopped)
+
+    def _rounds(self, name: str, original_sig: str, keep: dict[str, _Attempt]) -> None:
+        from tracefix import validate
         base_text, base_seg, base_run = self.text, self.seg, self.run
         base_passed = sum(t.outcome == "passed" for t in self.run.tests)
         lessons: list[str] = []
-        keep: dict[str, _Attempt] = {}
         for rnd in range(self.llm.rounds):
-            if self.cancel.is_set():
+            if self.cancel.is_set() or self.stopped:
                 return
             self.result.rounds = rnd + 1
             ctx, _ = self._context(base_text, base_seg, base_run, name)
@@ -190,7 +206,7 @@ class _Run:
                 if attempt.run is None:
                     lessons.append(f"- Round {rnd + 1}: this change could not be tested ({self._last_error}).")
                     continue
-                if self._strict(attempt):
+                if validate.is_improvement(attempt.validation):
                     keep.setdefault(attempt.text, attempt)
                 if attempt.passed > base_passed and (best is None or attempt.passed > best.passed):
                     best = attempt
@@ -200,17 +216,17 @@ class _Run:
                 continue  # rollback: the next round starts again from the last kept code
             base_text, base_passed = best.text, best.passed
             self.result.best_text = base_text
-            if base_passed == len(best.run.tests) or rnd + 1 == self.llm.rounds:
+            if self.stopped or base_passed == best.validation.total or rnd + 1 == self.llm.rounds:
                 break
             # The next round needs the kept code's own trace and blocks (TraceCoder: probe again).
             from tracefix import segment, trace
             base_seg = segment.segment(base_text)
             base_run = trace.run_tests(self.path, base_text, base_seg, self.tests, self.settings,
                                        python=self.python, cancel=self.cancel)
-        self.result.suggestions = self._suggestions(list(keep.values()))
 
     _last_verdicts: dict[str, tuple[str, str]] = {}
     _last_error = ""
+    stopped = ""  # why the endpoint cannot be asked any more in this run
 
     def _verdicts(self, name: str) -> None:
         ctx, ids = self._context(self.text, self.seg, self.run, name)
@@ -243,6 +259,9 @@ class _Run:
             except Skipped as e:
                 _note(self.result, str(e))
                 continue
+            except Unavailable as e:  # test what already came back, then stop asking
+                self.stopped = str(e)
+                break
             answers += 1
             fix, why = parse_fix(reply.text, name)
             if fix is None:
@@ -272,22 +291,17 @@ class _Run:
         return sorted(attempts.values(), key=lambda a: -a.agreement)
 
     def _validate(self, attempt: _Attempt) -> None:
-        from tracefix import trace
+        """Exactly the offline candidates' check: all tests re-run in a child, compared with the first run."""
+        from tracefix import validate
         if self.cancel.is_set():
             return
-        run = trace.run_tests(self.path, attempt.text, self.seg, self.tests, self.settings,
-                              python=self.python, cancel=self.cancel, trace=False)
+        attempt.validation, run = validate.validate(self.path, attempt.text, self.seg, self.tests, self.run,
+                                                    self.settings, python=self.python, cancel=self.cancel)
         if run.error and not run.tests:
             self._last_error = run.error
             return
         attempt.run = run
-        attempt.passed = sum(t.outcome == "passed" for t in run.tests)
-
-    def _strict(self, attempt: _Attempt) -> bool:
-        now = {t.id: t.outcome for t in attempt.run.tests}
-        fixed = [i for i, o in self.original.items() if o in FAILING and now.get(i) == "passed"]
-        broken = [i for i, o in self.original.items() if o == "passed" and now.get(i) != "passed"]
-        return bool(fixed) and not broken
+        attempt.passed = attempt.validation.passed
 
     def _lesson(self, base_text: str, attempt: _Attempt, rnd: int) -> str:
         diff, _ = diff_and_edits(base_text, attempt.text, os.path.basename(self.path))
@@ -302,10 +316,8 @@ class _Run:
         ranked = [sb.block for sb in self.result.blocks]
         out = []
         for n, a in enumerate(attempts[:MAX_SUGGESTIONS], 1):
-            now = {t.id: t.outcome for t in a.run.tests}
-            fixed = [i for i, o in self.original.items() if o in FAILING and now.get(i) == "passed"]
-            broken = [i for i, o in self.original.items() if o == "passed" and now.get(i) != "passed"]
-            total = len(a.run.tests)
+            v = a.validation
+            fixed, total = v.fixed, v.total
             diff, edits = diff_and_edits(self.text, a.text, os.path.basename(self.path))
             lines, tokens = edit_size(self.text, a.text)
             touched = {e["range"]["start"]["line"] + 1 + k for e in edits
@@ -318,10 +330,10 @@ class _Run:
                 explanation=f"{a.fix_explanation} Re-running the tests with this change: {verdict} "
                             f"(fixes {', '.join(fixed)}).".strip(),
                 diff=diff, edits=edits, new_text=a.text,
-                validation=Validation(fixed=fixed, broken=broken, passed=a.passed, total=total),
+                validation=v,
                 features={"operator": "llm", "origin": "llm", "edit_lines": lines, "edit_tokens": tokens,
                           "block_rank": rank, "in_top_block": rank == 0, "tests_fixed": len(fixed),
-                          "tests_total": total, "tests_broken": len(broken),
+                          "tests_total": total, "tests_broken": len(v.broken),
                           "sample_agreement": round(a.agreement, 3), "round": a.round,
                           "feedback": self.feedback}))
         return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import io
+import os
 import tokenize
 
 from tracefix.model import Block, RunResult, TestCase, TestResult, Visit
@@ -67,8 +68,10 @@ def test_source(case: TestCase | None, path: str, text: str, limit: int = 40) ->
     if case is None or not case.line or case.kind != "pytest":
         return ""
     try:
-        if case.file and case.file != path:
-            with open(case.file, encoding="utf-8", errors="replace") as f:
+        # Discovery names test files relative to the document's folder.
+        file = os.path.join(os.path.dirname(os.path.abspath(path)), case.file) if case.file else path
+        if os.path.abspath(file) != os.path.abspath(path):
+            with open(file, encoding="utf-8", errors="replace") as f:
                 src = f.read()
         else:
             src = text
@@ -93,7 +96,8 @@ def failure_text(result: TestResult) -> str:
         lines.append(f"compared: {_cut(c.get('left', ''))} {c.get('op', '==')} {_cut(c.get('right', ''))}")
     if result.exception:
         e = result.exception
-        lines.append(f"exception: {e.get('type', '')}: {_cut(e.get('message', ''), 200)} at line {e.get('line', '?')}")
+        where = f" at line {e['line']}" if e.get("line") else ""
+        lines.append(f"exception: {e.get('type', '')}: {_cut(e.get('message', ''), 200)}{where}")
     return "\n".join(lines)
 
 
@@ -114,11 +118,14 @@ def _sampled(entries: list[tuple[str, Visit]]) -> tuple[list[tuple[str, Visit]],
 
 def trace_blocks(entries: list[tuple[str, Visit]], blocks: dict[str, Block]) -> str:
     head, tail, cut = _sampled(entries)
+    # Recursion: say which call a visit belongs to, numbered in order of appearance.
+    calls = {c: n for n, c in enumerate(dict.fromkeys(v.call for _, v in entries), 1)}
 
     def render(bid: str, v: Visit) -> str:
         b = blocks.get(bid)
         where = f"lines {b.start_line}-{b.end_line}" if b else ""
-        out = [f"[{bid}] {where} (visit {v.iteration + 1}, call {v.call + 1})",
+        call = f", call {calls[v.call]}" if len(calls) > 1 else ""
+        out = [f"[{bid}] {where} (visit {v.iteration + 1}{call})",
                f"  before: {_values(v.before)}", f"  after:  {_changes(v.before, v.after)}"]
         if v.returned is not None:
             out.append(f"  returned: {_cut(v.returned)}")
