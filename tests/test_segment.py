@@ -251,6 +251,38 @@ def test_multiline_statement_spans():
     assert spans["f:B2"] == (3, 5)
 
 
+def test_headers_and_statements_fire_where_cpython_fires():
+    seg = segment(src('''
+        def f(x, xs):
+            if x:
+                assert (
+                    x > 0), "msg"
+            if x:
+                with (
+                        open(x) as a,
+                        open(x)):
+                    pass
+            if x:
+                match (
+                        x):
+                    case 1:
+                        pass
+            if x:
+                del (
+                    x)
+    '''))
+    leaders = [b.leader_line for b in seg.blocks if b.kind == "if"]
+    assert leaders == [4, 7, 12, 17]
+
+
+def test_leader_lines_are_unique_across_scopes():
+    seg = segment("def outer():\n    def one(): return 1\n    return one\n")
+    assert blocks_of(seg, "outer.one") == [("body", 2, 2, 2)]
+    assert blocks_of(seg, "outer") == [("body", 2, 3, 3)]
+    leaders = [b.leader_line for b in seg.blocks if b.leader_line]
+    assert len(leaders) == len(set(leaders))
+
+
 def test_module_body_blocks():
     seg = segment(src('''
         """Module doc."""
@@ -578,6 +610,42 @@ def dots():
     ...
 multi(1); multi(0); empty(); dots()
 ''',
+    # headers whose expression starts on a later line than their keyword
+    """
+import functools
+def heads(xs, flag):
+    for x in (
+            xs):
+        if (
+                x):
+            continue
+    for y in \\
+            xs:
+        pass
+    while (
+            flag):
+        flag = False
+    try:
+        raise KeyError
+    except (
+            KeyError):
+        pass
+    assert (
+        xs is not None), "msg"
+    if flag:
+        pass
+    @functools.lru_cache
+    def cached():
+        return 1
+    if xs:
+        @functools.lru_cache
+        @functools.wraps(cached)
+        def other():
+            return 2
+    return cached() + other()
+def one(): return 1
+heads([1, 0], True); one()
+""",
     # one-line suites
     '''
 def inline(x):

@@ -116,10 +116,10 @@ class _Open:
     kind: str
     start: int
     end: int
-    leader: int = 0  # line of the first statement that surely fires
-    span: tuple[int, int] = (0, 0)
-    weak: int = 0  # fallback leader: a statement that fires only on some versions
-    weak_span: tuple[int, int] = (0, 0)
+    # (line, statement span) of statements that surely fire, in order; the first one leads.
+    strong: list[tuple[int, tuple[int, int]]] = field(default_factory=list)
+    # Fallback when none does: statements that fire only on some versions.
+    weak: list[tuple[int, tuple[int, int]]] = field(default_factory=list)
 
 
 @dataclass
@@ -162,6 +162,7 @@ class _Walker:
         self.functions: list[Function] = []
         self.errors: list[tuple[int, int, str]] = []
         self.spans: dict[str, tuple[int, int]] = {}
+        self.leader_lines: set[int] = set()
 
     # scopes
 
@@ -195,7 +196,13 @@ class _Walker:
     def _emit(self, scope: _Scope) -> None:
         n = 0
         for ob in scope.blocks:
-            leader, span = (ob.leader, ob.span) if ob.leader else (ob.weak, ob.weak_span)
+            # `def f(): return 1` opening a block puts one line in two scopes; nested scopes are
+            # emitted first and keep it (probes key leaders by line), the outer block takes its
+            # next statement that fires.
+            free = [c for c in ob.strong or ob.weak if c[0] not in self.leader_lines]
+            leader, span = free[0] if free else (0, (0, 0))
+            if leader:
+                self.leader_lines.add(leader)
             n += 1
             bid = f"{scope.name}:B{n}"
             self.blocks.append(Block(id=bid, function=scope.name, start_line=ob.start, end_line=ob.end,
@@ -307,10 +314,10 @@ class _Walker:
         ob.end = max(ob.end, end)
         span = span or (start, end)
         if fire and fire not in scope.claimed:
-            if strength == "strong" and not ob.leader:
-                ob.leader, ob.span = fire, span
-            elif strength == "weak" and not ob.weak:
-                ob.weak, ob.weak_span = fire, span
+            if strength == "strong":
+                ob.strong.append((fire, span))
+            elif strength == "weak":
+                ob.weak.append((fire, span))
         scope.claimed.update(range(start, end + 1))
 
     def _header(self, scope: _Scope, node: tree_sitter.Node, fire: int | None = None) -> None:
@@ -356,6 +363,8 @@ class _Walker:
                     self.suite(scope, self._body(clause, "body"), "else", _colon_line(clause))
             self._close(scope, "after")
         elif t in ("for_statement", "while_statement"):
+            # The `for` line fires on every iteration on 3.9-3.13. (3.13, with the iterable on a
+            # later line, fires only the iterable's line at exhaustion: that last visit is missed.)
             fire = start if t == "for_statement" else self._cond_line(s)
             self._own_block(scope, "for" if t == "for_statement" else "while", s, fire)
             self.suite(scope, self._body(s, "body"), "loop_body", _colon_line(s))
@@ -377,11 +386,12 @@ class _Walker:
                     self.suite(scope, self._clause_suite(clause), "finally", _colon_line(clause))
             self._close(scope, "after")
         elif t == "with_statement":
-            self._header(scope, s)
+            self._header(scope, s, self._with_line(s))
             self.suite(scope, self._body(s, "body"), "with", _colon_line(s))
             self._close(scope, "after")
         elif t == "match_statement":
-            self._header(scope, s)
+            subject = s.child_by_field_name("subject")
+            self._header(scope, s, _line(_unparen(subject).start_point) if subject is not None else None)
             body = s.child_by_field_name("body")
             cases = [c for c in body.named_children if c.type == "case_clause"] if body else []
             for case in cases:
@@ -400,6 +410,10 @@ class _Walker:
             self._add(scope, start, end, None, "none")
             return
         strength, fire = "strong", start
+        if t in ("assert_statement", "delete_statement") and s.named_child_count:
+            # No instruction of their own on the keyword's line when they pass (3.10+):
+            # `assert (\n  ok)` fires only the test's line.
+            fire = _line(_unparen(s.named_children[0]).start_point)
         if t == "expression_statement" and s.named_child_count == 1:
             value = s.named_children[0]
             if value.type in _CONSTANT_EXPR:
@@ -416,6 +430,19 @@ class _Walker:
             elif value.type == "assignment" and value.child_by_field_name("right") is None and scope.is_function:
                 strength = "weak"  # bare `x: int` in a function: an event on 3.10+ only
         self._add(scope, start, end, fire, strength)
+
+    @staticmethod
+    def _with_line(node: tree_sitter.Node) -> int:
+        # 3.13 never fires the `with` line of `with (\n  a() as x,\n  b()):`; every version
+        # fires the first context manager's line first.
+        clause = next((c for c in node.named_children if c.type == "with_clause"), None)
+        item = next((c for c in clause.named_children if c.type == "with_item"), None) if clause else None
+        if item is None or not item.named_children:
+            return _line(node.start_point)
+        value = item.named_children[0]
+        if value.type == "as_pattern" and value.named_children:
+            value = value.named_children[0]
+        return _line(_unparen(value).start_point)
 
     @staticmethod
     def _cond_line(node: tree_sitter.Node) -> int:
