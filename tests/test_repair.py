@@ -1,0 +1,171 @@
+"""The offline repair engine end to end: real child runs trace the buggy program, and every
+suggestion must have been validated by re-running the tests in a child process."""
+import os
+import textwrap
+import threading
+
+import pytest
+
+from tracefix.config import Settings
+from tracefix.edits import apply_edits
+from tracefix.engine import Request, debug, read_source
+
+EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "examples")
+SETTINGS = Settings(repair_seconds=90, workers=2)
+
+
+def run(path, settings=SETTINGS, cancel=None):
+    return debug(Request(path=str(path), settings=settings), cancel=cancel)
+
+
+def write(tmp_path, name, body):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(body))
+    return path
+
+
+def check_suggestions(report):
+    text = read_source(report.file)
+    assert report.suggestions, report.messages
+    for s in report.suggestions:
+        assert s.origin == "template" and s.id.startswith("s")
+        assert s.validation.fixed and not s.validation.broken
+        assert apply_edits(text, s.edits) == s.new_text
+        assert s.diff.startswith("--- a/")
+        assert set(s.features) >= {"operator", "edit_lines", "edit_tokens", "block_rank", "in_top_block",
+                                   "tests_fixed", "tests_total", "tests_broken", "origin"}
+    return report.suggestions[0]
+
+
+def test_grading_example_gets_the_boundary_fix():
+    best = check_suggestions(run(os.path.join(EXAMPLES, "grading.py")))
+    assert "if score >= 90:" in best.new_text
+    assert best.title == "Use `>=` instead of `>` in the `score` check"
+    assert best.validation.passed == best.validation.total == 3
+
+
+def test_stats_example_gets_the_loop_bound_fix():
+    best = check_suggestions(run(os.path.join(EXAMPLES, "stats.py")))
+    assert "for i in range(len(values)):" in best.new_text
+    assert len(best.validation.fixed) == 3  # two parametrized cases and the doctest
+
+
+def test_inventory_example_gets_a_guard_for_the_missing_key():
+    best = check_suggestions(run(os.path.join(EXAMPLES, "inventory.py")))
+    assert "stock.get(item, 0)" in best.new_text or "not in stock" in best.new_text
+    assert best.validation.fixed == ["test_inventory.py::test_sell_unknown_item_is_refused"]
+
+
+def test_returns_the_variable_that_holds_the_expected_value(tmp_path):
+    write(tmp_path, "biggest.py", """\
+        def largest(xs):
+            best = xs[0]
+            for x in xs:
+                if x > best:
+                    best = x
+            return x
+
+
+        def test_unsorted():
+            assert largest([3, 9, 2]) == 9
+
+
+        def test_sorted():
+            assert largest([1, 2]) == 2
+        """)
+    best = check_suggestions(run(tmp_path / "biggest.py"))
+    assert "    return best\n" in best.new_text
+    assert best.features["operator"] in ("return_value", "wrong_variable")
+
+
+def test_swapped_arguments_of_a_recursive_call(tmp_path):
+    write(tmp_path, "arith.py", """\
+        def gcd(a, b):
+            if b == 0:
+                return a
+            return gcd(a % b, b)
+        """)
+    write(tmp_path, "test_arith.py", """\
+        import pytest
+        from arith import gcd
+
+        @pytest.mark.parametrize("a, b, g", [(12, 8, 4), (17, 5, 1), (9, 0, 9)])
+        def test_gcd(a, b, g):
+            assert gcd(a, b) == g
+        """)
+    best = check_suggestions(run(tmp_path / "arith.py"))
+    assert "return gcd(b, a % b)" in best.new_text
+    assert best.validation.passed == best.validation.total == 3
+
+
+def test_missing_return_and_boolean_connective(tmp_path):
+    write(tmp_path, "shop.py", """\
+        def total_price(prices):
+            total = 0
+            for p in prices:
+                total += p
+
+
+        def can_vote(age, registered):
+            return age >= 18 or registered
+
+
+        def test_total():
+            assert total_price([1, 2, 3]) == 6
+
+
+        def test_vote():
+            assert can_vote(20, True) is True
+            assert can_vote(16, True) is False
+        """)
+    report = run(tmp_path / "shop.py")
+    check_suggestions(report)
+    # Each suggestion fixes one of the two independent bugs; the pair is found by the second round.
+    texts = [s.new_text for s in report.suggestions]
+    assert any("return total" in t and "age >= 18 and registered" in t for t in texts), texts
+
+
+def test_no_suggestion_when_no_edit_is_a_strict_improvement(tmp_path):
+    # Both tests demand contradictory answers from the same call: any edit that fixes one breaks the other.
+    write(tmp_path, "contra.py", """\
+        def answer():
+            return 1
+
+
+        def test_one():
+            assert answer() == 1
+
+
+        def test_two():
+            assert answer() == 2
+        """)
+    report = run(tmp_path / "contra.py", Settings(repair_seconds=30, max_candidates=8))
+    assert [t.outcome for t in report.tests] == ["passed", "failed"]
+    assert report.suggestions == []
+
+
+def test_cancel_stops_the_search(tmp_path):
+    write(tmp_path, "slow.py", """\
+        def f(x):
+            return x + 1
+
+
+        def test_f():
+            assert f(1) == 5
+        """)
+    cancel = threading.Event()
+    from tracefix import discover, localize, repair, segment, trace
+    path = str(tmp_path / "slow.py")
+    text = read_source(path)
+    seg = segment.segment(text)
+    tests = discover.discover(path, text)
+    base = trace.run_tests(path, text, seg, tests, SETTINGS)
+    blocks = localize.localize(seg, base, text)
+    cancel.set()
+    assert repair.repair(path, text, seg, tests, base, blocks, SETTINGS, cancel=cancel) == []
+
+
+@pytest.mark.parametrize("budget", [0])
+def test_zero_candidates_means_no_repair(tmp_path, budget):
+    report = run(os.path.join(EXAMPLES, "grading.py"), Settings(max_candidates=budget))
+    assert report.failing and report.suggestions == []
