@@ -380,6 +380,9 @@ def test_deeply_nested_and_large_input():
     deep = "def f(x):\n" + "".join("    " * (i + 1) + "if x:\n" for i in range(60)) + "    " * 61 + "x = 1\n"
     seg = segment(deep)
     assert len([b for b in seg.blocks if b.function == "f"]) == 61
+    too_deep = "def f(x):\n" + "".join("    " * (i + 1) + "if x:\n" for i in range(500)) + "    " * 501 + "x = 1\n"
+    seg = segment(too_deep)
+    assert seg.errors and not any(b.function == "f" for b in seg.blocks)
     big = "\n".join(f"def f{i}(a):\n    if a:\n        return {i}\n    return -a\n" for i in range(3000))
     seg = segment(big)
     assert len(seg.functions) == 3000 and len(seg.blocks) == 9000 + 1

@@ -190,7 +190,13 @@ class _Walker:
         stmts = self._statements(suite)
         if not module and len(stmts) > 1 and self._is_docstring_node(stmts[0]):
             stmts = stmts[1:]  # not compiled into the body: no event, not part of any block
-        self.suite(scope, stmts, "body", header_line=0)
+        try:
+            self.suite(scope, stmts, "body", header_line=0)
+        except RecursionError:
+            # Hundreds of nesting levels (CPython itself stops at 100): report, don't crash.
+            self.errors.append((_line(node.start_point), _line(node.end_point),
+                                f"nested too deeply; '{name}' not segmented"))
+            return
         self._emit(scope)
 
     def _emit(self, scope: _Scope) -> None:
@@ -199,8 +205,8 @@ class _Walker:
             # `def f(): return 1` opening a block puts one line in two scopes; nested scopes are
             # emitted first and keep it (probes key leaders by line), the outer block takes its
             # next statement that fires.
-            free = [c for c in ob.strong or ob.weak if c[0] not in self.leader_lines]
-            leader, span = free[0] if free else (0, (0, 0))
+            used = self.leader_lines
+            leader, span = next((c for c in ob.strong or ob.weak if c[0] not in used), (0, (0, 0)))
             if leader:
                 self.leader_lines.add(leader)
             n += 1
@@ -308,17 +314,18 @@ class _Walker:
         scope.pending = pending
 
     def _add(self, scope: _Scope, start: int, end: int, fire: int | None, strength: str,
-             span: tuple[int, int] | None = None) -> None:
+             span: tuple[int, int] | None = None, claim_end: int = 0) -> None:
         """Add code spanning ``start..end`` (firing at ``fire``) to the current block."""
         ob = self._open(scope, start)
-        ob.end = max(ob.end, end)
+        if end > ob.end:
+            ob.end = end
         span = span or (start, end)
         if fire and fire not in scope.claimed:
             if strength == "strong":
                 ob.strong.append((fire, span))
             elif strength == "weak":
                 ob.weak.append((fire, span))
-        scope.claimed.update(range(start, end + 1))
+        scope.claimed.update(range(start, (claim_end or end) + 1))
 
     def _header(self, scope: _Scope, node: tree_sitter.Node, fire: int | None = None) -> None:
         """A compound statement's header, run by the current block."""
@@ -349,7 +356,9 @@ class _Walker:
         start, end = _line(s.start_point), _line(s.end_point)
         if t in _DEFS:
             # The def/class statement itself runs in this block; its body is another scope.
-            self._add(scope, start, end, start, "strong")
+            # Only the header lines are this scope's code; the body's lines belong to its own scope.
+            self._add(scope, start, end, start, "strong", claim_end=_colon_line(
+                s.child_by_field_name("definition") or s))
             self.definition(s, scope.name if scope.name != "<module>" else "")
         elif t == "if_statement":
             self._header(scope, s, self._cond_line(s))
