@@ -207,3 +207,32 @@ def test_suggestion_key_is_stable_and_distinguishes_edits():
 ])
 def test_should_hold(args, expected):
     assert d.should_hold(*args) == expected
+
+
+def test_on_a_real_debug_run(tmp_path, data_dir):
+    """A real Report from the engine (real child runs): validated fixes get decided, and a user
+    who keeps rejecting comparison fixes sees them ranked below the others afterwards."""
+    import shutil
+    from pathlib import Path
+
+    from tracefix import engine
+
+    src = Path(__file__).resolve().parent.parent / "examples" / "grading.py"
+    doc = tmp_path / "grading.py"
+    shutil.copy(src, doc)
+    r = engine.debug(engine.Request(str(doc), settings=Settings(precision=0.0)))
+    assert r.failing and r.suggestions
+    for s in r.suggestions:
+        assert 0 < s.p_accept < 1 and s.shown and s.reason.startswith("validated")
+        assert s.features["display"] in ("high", "medium") and s.features["key"]
+    ops = {s.features["operator"] for s in r.suggestions}
+    victim = sorted(ops)[0]
+    store = FeedbackStore()
+    for _ in range(15):
+        store.record({**next(s for s in r.suggestions if s.features["operator"] == victim).features,
+                      "key": "other"}, "reject")
+    before = {s.id: s.p_accept for s in r.suggestions}
+    d.decide(r, Settings(precision=0.0))
+    for s in r.suggestions:
+        if s.features["operator"] == victim:
+            assert s.p_accept < before[s.id] - 0.2

@@ -309,7 +309,7 @@ def _because(s: Suggestion, p: float, show_at: float) -> str:
     total, passed = int(_num(f, "tests_total")), int(_num(f, "tests_passed", -1))
     if total and passed == total:
         parts.append(f"all {total} tests pass")
-    if _num(f, "edit_lines", 1) <= 1:
+    if _num(f, "edit_tokens", 99) <= 3:
         parts.append("small edit")
     if f.get("in_top_block"):
         parts.append("top block")
