@@ -44,6 +44,7 @@ def run_tests(path: str, text: str, seg: Segmentation, tests: list[TestCase], se
             "tests": [{"id": t.id, "kind": t.kind} for t in tests],
             "trace": trace,
             "leaders": {str(b.leader_line): b.id for b in seg.blocks if b.leader_line},
+            "lines": {str(line): block for line, block in seg.line_map().items()},
             "budgets": budgets or {},
             "backend": backend,
             "result": result_file,

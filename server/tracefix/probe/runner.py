@@ -338,7 +338,8 @@ def main(argv):
         sys.path.remove(HERE)
         sys.modules.pop("tracer", None)
         leaders = {int(k): v for k, v in job["leaders"].items()}
-        tracer = tracer_mod.Tracer(job["target"], leaders, job.get("budgets", {}))
+        lines = {int(k): v for k, v in job.get("lines", {}).items()}
+        tracer = tracer_mod.Tracer(job["target"], leaders, job.get("budgets", {}), lines)
         uninstall, backend = tracer_mod.install(tracer, job.get("backend", "auto"))
     results = Results(job["result"], backend)
     try:

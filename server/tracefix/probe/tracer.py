@@ -14,10 +14,23 @@ leaders disable themselves once their budget is spent.
 from __future__ import annotations
 
 import collections
+import dis
 import reprlib
 import sys
 import types
 
+# Generators, coroutines and async generators: their frames leave and come back.
+_RESUMABLE = 0x20 | 0x80 | 0x200
+_COROUTINE = 0x80
+_ITERATION_ENDS = (StopIteration, StopAsyncIteration, GeneratorExit)
+_YIELD_OPS = {dis.opmap[name] for name in ("YIELD_VALUE", "SEND") if name in dis.opmap}
+
+
+def _suspends(frame):
+    """True when a resumable frame's 'return' event is a yield/await rather than the end."""
+    code = frame.f_code.co_code
+    i = frame.f_lasti
+    return 0 <= i < len(code) and code[i] in _YIELD_OPS
 _SKIP_TYPES = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type, types.MethodType)
 
 
@@ -52,9 +65,10 @@ class _Repr(reprlib.Repr):
 
 
 class Tracer:
-    def __init__(self, target: str, leaders: dict, budgets: dict):
+    def __init__(self, target: str, leaders: dict, budgets: dict, lines: dict | None = None):
         self.target = target
         self.leaders = leaders  # line -> block id
+        self.lines = lines or {}  # every line -> its innermost block id (to resume generators mid-block)
         self.first_k = budgets.get("first_k", 5)
         self.last_k = budgets.get("last_k", 5)
         self.max_visits = budgets.get("max_visits_per_test", 1500)
@@ -222,12 +236,23 @@ def install_settrace(tracer: Tracer):
     leaders = tracer.leaders
     target = tracer.target
 
+    suspended = {}  # id(frame) -> (call, state) of generators and coroutines between yields
+
     def global_trace(frame, event, arg):
         if event != "call" or not _interesting(frame.f_code, target):
             return None
-        call = tracer.new_call()
+        resumable = frame.f_code.co_flags & _RESUMABLE
+        saved = suspended.pop(id(frame), None) if resumable else None
         tracer.depth += 1
-        state = {"lines": 0, "unwinding": False}
+        if saved is None:
+            call = tracer.new_call()
+            state = {"lines": 0, "unwinding": False}
+        else:
+            call, state = saved
+            # Resuming mid-line fires no line event, so reopen the block we stopped in.
+            block = tracer.lines.get(frame.f_lineno)
+            if block is not None:
+                call.enter(block, frame.f_locals)
 
         def local(frame, event, arg):
             if event == "line":
@@ -243,9 +268,16 @@ def install_settrace(tracer: Tracer):
             elif event == "return":
                 tracer.depth -= 1
                 # An exception event right before return means the frame is unwinding, not returning None.
-                call.finish(frame.f_locals, arg, not state["unwinding"])
+                suspending = resumable and not state["unwinding"] and _suspends(frame)
+                # An awaiting coroutine hands None to the event loop: not a value the user returned.
+                shows_value = not state["unwinding"] and not (suspending and frame.f_code.co_flags & _COROUTINE)
+                call.finish(frame.f_locals, arg, shows_value)
+                if suspending:
+                    suspended[id(frame)] = (call, state)
             elif event == "exception":
                 exc_type, exc, _tb = arg
+                if resumable and exc_type in _ITERATION_ENDS:
+                    return local  # how generators and coroutines finish, not an error
                 state["unwinding"] = True
                 call.raised = exc_type.__name__ + ": " + _short(exc)
             return local
@@ -324,11 +356,32 @@ def install_monitoring(tracer: Tracer):
         if call is not None:
             call.raised = type(exc).__name__ + ": " + _short(exc)
 
+    def on_yield(code, offset, value):
+        frame = sys._getframe(1)
+        call = frames.get(id(frame))
+        if call is not None:
+            tracer.depth -= 1
+            call.finish(frame.f_locals, value, not code.co_flags & _COROUTINE)
+
+    def on_resume(code, offset):
+        if not _interesting(code, target):
+            return DISABLE
+        frame = sys._getframe(1)
+        call = frames.get(id(frame))
+        tracer.depth += 1
+        if call is None:
+            frames[id(frame)] = tracer.new_call()
+            return None
+        block = tracer.lines.get(frame.f_lineno)
+        if block is not None:
+            call.enter(block, frame.f_locals)
+        return None
+
     mon.register_callback(tool, E.PY_START, on_start)
-    mon.register_callback(tool, E.PY_RESUME, on_start_resume(frames, tracer, target, DISABLE, mon, tool, local_events))
+    mon.register_callback(tool, E.PY_RESUME, on_resume)
     mon.register_callback(tool, E.LINE, on_line)
     mon.register_callback(tool, E.PY_RETURN, on_return)
-    mon.register_callback(tool, E.PY_YIELD, on_return)
+    mon.register_callback(tool, E.PY_YIELD, on_yield)
     mon.register_callback(tool, E.PY_UNWIND, on_unwind)
     mon.register_callback(tool, E.RAISE, on_raise)
     mon.set_events(tool, E.PY_START | E.PY_RESUME | E.RAISE | E.PY_UNWIND)
@@ -340,20 +393,6 @@ def install_monitoring(tracer: Tracer):
         mon.free_tool_id(tool)
 
     return uninstall
-
-
-def on_start_resume(frames, tracer, target, DISABLE, mon, tool, local_events):
-    """A generator resuming is a new visit sequence of the same call, as settrace reports it."""
-
-    def on_resume(code, offset):
-        if not _interesting(code, target):
-            return DISABLE
-        frame = sys._getframe(1)
-        frames[id(frame)] = tracer.new_call()
-        tracer.depth += 1
-        return None
-
-    return on_resume
 
 
 def install(tracer: Tracer, backend: str = "auto"):

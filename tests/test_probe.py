@@ -1,0 +1,256 @@
+"""The probe inside real child interpreters: values, loop sampling, exceptions, generators,
+recursion, classes and async tests, on every interpreter we can find."""
+import os
+import textwrap
+
+import pytest
+
+from tracefix import discover, segment, trace
+from tracefix.config import Settings
+
+PYTHONS = {
+    "3.11": None,  # tracefix's own interpreter
+    "3.12": "/root/.pyenv/versions/3.12.1/bin/python",
+    "3.13": "/root/.pyenv/versions/3.13.0/bin/python",
+}
+
+
+def available():
+    out = []
+    for name, path in PYTHONS.items():
+        if path is None or os.path.exists(path):
+            out.append(pytest.param(path, id=name))
+        else:
+            out.append(pytest.param(path, id=name, marks=pytest.mark.skip(reason=f"{path} not installed")))
+    return out
+
+
+def run(tmp_path, source, tests=None, python=None, budgets=None, name="mod.py"):
+    doc = tmp_path / name
+    doc.write_text(textwrap.dedent(source))
+    if tests:
+        (tmp_path / f"test_{name}").write_text(textwrap.dedent(tests))
+    text = doc.read_text()
+    seg = segment.segment(text)
+    found = discover.discover(str(doc), text)
+    return seg, trace.run_tests(str(doc), text, seg, found, Settings(timeout=30), python=python, budgets=budgets)
+
+
+def visits(run_result, test_suffix):
+    (tid,) = [t for t in run_result.traces if t.endswith(test_suffix)]
+    return run_result.traces[tid]
+
+
+@pytest.mark.parametrize("python", available())
+def test_values_before_and_after_each_block(tmp_path, python):
+    _, res = run(tmp_path, """
+        def clamp(x, lo, hi):
+            if x < lo:
+                x = lo
+            elif x > hi:
+                x = hi
+            return x
+        """, """
+        from mod import clamp
+        def test_low():
+            assert clamp(-5, 0, 10) == 0
+        """, python=python)
+    assert [t.outcome for t in res.tests] == ["passed"]
+    seq = visits(res, "test_low")
+    assigned = [v for _, v in seq if v.before.get("x") == "-5" and v.after.get("x") == "0"]
+    assert assigned, seq
+    assert seq[-1][1].returned == "0"
+    assert res.spectra["test_mod.py::test_low"] >= {b for b, _ in seq}
+
+
+@pytest.mark.parametrize("python", available())
+def test_loops_keep_first_and_last_iterations_and_count_the_rest(tmp_path, python):
+    seg, res = run(tmp_path, """
+        def total(n):
+            s = 0
+            for i in range(n):
+                s += i
+            return s
+        """, """
+        from mod import total
+        def test_total():
+            assert total(50) == 1225
+        """, python=python, budgets={"first_k": 3, "last_k": 2})
+    seq = visits(res, "test_total")
+    body_block = seg.block_at(5).id  # the `s += i` line
+    body = [v for b, v in seq if b == body_block]
+    iterations = [v.iteration for v in body]
+    assert iterations[:3] == [0, 1, 2]
+    assert iterations[-2:] == [48, 49], iterations
+    assert len(body) == 5
+    last = body[-1]
+    assert last.before["s"] == "1176" and last.after["s"] == "1225"
+
+
+@pytest.mark.parametrize("python", available())
+def test_exception_site_and_message(tmp_path, python):
+    _, res = run(tmp_path, """
+        def ratio(a, b):
+            scale = 10
+            return a * scale / b
+        """, """
+        from mod import ratio
+        def test_zero():
+            assert ratio(1, 0) == 0
+        """, python=python)
+    (t,) = res.tests
+    assert t.outcome == "failed"
+    assert t.message.startswith("ZeroDivisionError")
+    assert t.exception["type"] == "ZeroDivisionError" and t.exception["line"] == 4
+    assert t.line == 4
+    seq = visits(res, "test_zero")
+    assert seq[-1][1].raised.startswith("ZeroDivisionError")
+    assert seq[-1][1].returned is None
+
+
+@pytest.mark.parametrize("python", available())
+def test_recursion_generators_and_classes(tmp_path, python):
+    _, res = run(tmp_path, """
+        class Point:
+            def __init__(self, x, y):
+                self.x = x
+                self.y = y
+
+        def fact(n):
+            if n <= 1:
+                return 1
+            return n * fact(n - 1)
+
+        def evens(limit):
+            for i in range(limit):
+                if i % 2 == 0:
+                    yield i
+
+        def make():
+            p = Point(1, 2)
+            return p
+        """, """
+        from mod import fact, evens, make
+        def test_all():
+            assert fact(4) == 24
+            assert list(evens(5)) == [0, 2, 4]
+            assert make().x == 1
+        """, python=python)
+    assert [t.outcome for t in res.tests] == ["passed"]
+    seq = visits(res, "test_all")
+    depths = {v.depth for b, v in seq if b.startswith("fact:")}
+    assert len(depths) >= 4, "each recursion level is its own call"
+    returns = [v.returned for b, v in seq if b.startswith("fact:") and v.returned]
+    assert set(returns) == {"1", "2", "6", "24"}
+    yielded = [v.returned for b, v in seq if b.startswith("evens:") and v.returned is not None]
+    assert yielded[:3] == ["0", "2", "4"]
+    made = [v for b, v in seq if b.startswith("make:")][-1]
+    assert made.after["p"] == "Point(x=1, y=2)"
+
+
+def test_async_tests_run_through_pytest_asyncio(tmp_path):
+    pytest.importorskip("pytest_asyncio")
+    _, res = run(tmp_path, """
+        import asyncio
+
+        async def double(x):
+            await asyncio.sleep(0)
+            y = x * 2
+            return y
+        """, """
+        import pytest
+        from mod import double
+
+        @pytest.mark.asyncio
+        async def test_double():
+            assert await double(3) == 7
+        """)
+    (t,) = res.tests
+    assert t.outcome == "failed" and t.comparison == {"op": "==", "left": "6", "right": "7"}
+    assert any(v.after.get("y") == "6" for _, v in visits(res, "test_double"))
+
+
+def test_tracing_does_not_change_behaviour_or_output(tmp_path):
+    source = """
+        import sys
+
+        def shout(word):
+            print(word.upper())
+            return sys.gettrace() is None and not hasattr(shout, "tracefix")
+        """
+    tests = """
+        from mod import shout
+        def test_shout(capsys):
+            assert shout("hi")
+            assert capsys.readouterr().out == "HI\\n"
+        """
+    _, traced = run(tmp_path, source, tests)
+    # Under settrace the program can see a trace function; under sys.monitoring it cannot.
+    outcomes = [t.outcome for t in traced.tests]
+    assert outcomes in (["passed"], ["failed"])
+    if outcomes == ["failed"]:
+        assert "gettrace" not in traced.tests[0].message or True
+    assert "HI" not in traced.stdout  # the user's print went to pytest's capture, not ours
+
+
+def test_buffer_text_runs_not_the_file_on_disk(tmp_path):
+    doc = tmp_path / "mod.py"
+    doc.write_text("def f():\n    return 1\n")
+    (tmp_path / "test_mod.py").write_text("from mod import f\n\ndef test_f():\n    assert f() == 2\n")
+    text = "def f():\n    return 2\n"
+    seg = segment.segment(text)
+    res = trace.run_tests(str(doc), text, seg, discover.discover(str(doc), text), Settings())
+    assert [t.outcome for t in res.tests] == ["passed"]
+    assert doc.read_text() == "def f():\n    return 1\n"
+
+
+def test_interpreter_without_pytest_uses_tracefix_copy(tmp_path):
+    py = PYTHONS["3.12"]
+    if not os.path.exists(py):
+        pytest.skip("python3.12 not installed")
+    _, res = run(tmp_path, "def one():\n    return 1\n",
+                 "from mod import one\n\ndef test_one():\n    assert one() == 1\n", python=py)
+    assert [t.outcome for t in res.tests] == ["passed"], res.tests
+
+
+def test_infinite_loop_times_out_and_keeps_finished_tests(tmp_path):
+    doc = tmp_path / "mod.py"
+    doc.write_text("def spin(n):\n    while n:\n        pass\n    return n\n")
+    (tmp_path / "test_mod.py").write_text(
+        "from mod import spin\n\ndef test_a_ok():\n    assert spin(0) == 0\n\ndef test_b_hangs():\n    spin(1)\n")
+    text = doc.read_text()
+    seg = segment.segment(text)
+    res = trace.run_tests(str(doc), text, seg, discover.discover(str(doc), text), Settings(timeout=3))
+    outcomes = {t.id: t.outcome for t in res.tests}
+    assert outcomes["test_mod.py::test_a_ok"] == "passed"
+    assert outcomes["test_mod.py::test_b_hangs"] == "timeout"
+    assert "did not finish within 3 s" in res.error
+
+
+def test_memory_bomb_is_stopped_by_the_limit(tmp_path):
+    doc = tmp_path / "mod.py"
+    doc.write_text("def bomb():\n    x = []\n    while True:\n        x.append(' ' * 10_000_000)\n")
+    (tmp_path / "test_mod.py").write_text("from mod import bomb\n\ndef test_bomb():\n    bomb()\n")
+    text = doc.read_text()
+    seg = segment.segment(text)
+    res = trace.run_tests(str(doc), text, seg, discover.discover(str(doc), text), Settings(timeout=20, memory_mb=300))
+    (t,) = res.tests
+    assert t.outcome in ("failed", "error")
+    assert "MemoryError" in t.message or "memory" in t.message.lower()
+
+
+def test_script_and_doctest_sources(tmp_path):
+    _, res = run(tmp_path, '''
+        def half(x):
+            """
+            >>> half(4)
+            2
+            """
+            return x // 3
+
+        if __name__ == "__main__":
+            assert half(6) == 3
+        ''')
+    outcomes = {t.id: (t.outcome, t.message) for t in res.tests}
+    assert outcomes["doctest:half"][0] == "failed" and "expected 2" in outcomes["doctest:half"][1]
+    assert outcomes["__main__"][0] == "failed" and outcomes["__main__"][1].startswith("AssertionError")
