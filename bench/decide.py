@@ -281,7 +281,9 @@ def session(rows: list[dict], events: int, seed: int, disliked: str | None, prec
     prior["calibration"] = calibrate(oof(train, 4, f"sess{seed}"), [r["correct"] for r in train])
     th = D.threshold(precision, prior)
     rng = random.Random(seed)
-    order = [rng.choice(pool) for _ in range(events * 40)] if pool else []
+    order: list[dict] = []
+    for _ in range(40 if pool else 0):  # whole shuffled passes: each suggestion once per pass
+        order += rng.sample(pool, len(pool))
 
     def run(online: bool) -> tuple[list[int], list[dict]]:
         post, counts, log, stored = D.Posterior.from_prior(prior), {}, [], []
