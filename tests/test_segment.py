@@ -374,6 +374,10 @@ def test_half_typed_code_and_odd_input_do_not_crash():
             assert 1 <= b.start_line <= b.end_line
     assert segment("def ü(ä):\n    return ä\n").functions[0].params == ("ä",)
     assert segment("def f(:\n").errors
+    # Lines are counted as CPython counts them, whatever the line endings.
+    for nl in ("\r\n", "\r"):
+        seg = segment(nl.join(["def f(x):", "    if x:", "        return 1", "    return 2", ""]))
+        assert blocks_of(seg, "f") == [("body", 2, 2, 2), ("if", 3, 3, 3), ("after", 4, 4, 4)]
 
 
 def test_deeply_nested_and_large_input():

@@ -33,9 +33,11 @@ frame once, at import, so they are folded into the block holding the ``class``
 statement; methods are functions named ``Class.method``. Lambdas and
 comprehensions stay inside the block of the statement that holds them.
 
-A scope (function or module body) that contains a syntax error is not segmented;
-the region is reported in ``Segmentation.errors`` and every clean function is
-still segmented.
+A scope (function or module body) that contains a syntax error is not segmented:
+the region is reported in ``Segmentation.errors`` (a broken function is still
+listed in ``functions``, without blocks) and every clean function is still
+segmented. tree-sitter accepts some things CPython rejects (a stray indent); those
+are left to the run stage, which reports CPython's own SyntaxError.
 """
 from __future__ import annotations
 
@@ -68,9 +70,11 @@ def segment_with_spans(text: str) -> tuple[Segmentation, dict[str, tuple[int, in
     The span is what a tracer needs to ignore CPython's re-fires of a leader line
     inside one execution of a multi-line statement (see the module docstring).
     """
-    source = text.encode("utf-8", "surrogatepass")
-    tree = _PARSER.parse(source)
-    walker = _Walker(source)
+    # CPython reads source with universal newlines: a lone '\r' ends a line there too.
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    tree = _PARSER.parse(text.encode("utf-8", "surrogatepass"))
+    walker = _Walker()
     walker.scope_body(tree.root_node, "<module>", module=True)
     walker.errors.sort()
     seg = Segmentation(blocks=walker.blocks, functions=walker.functions, errors=walker.errors)
@@ -101,7 +105,7 @@ def _error_nodes(node: tree_sitter.Node, skip_defs: bool) -> list[tree_sitter.No
 def _describe(err: tree_sitter.Node) -> str:
     if err.is_missing:
         return f"missing '{err.type}'"
-    text = err.text.decode("utf-8", "replace").strip().splitlines()
+    text = err.text[:200].decode("utf-8", "replace").strip().splitlines()
     first = text[0][:30] if text else ""
     return f"syntax error near '{first}'" if first else "syntax error"
 
@@ -156,8 +160,7 @@ def _unparen(node: tree_sitter.Node) -> tree_sitter.Node:
 
 
 class _Walker:
-    def __init__(self, source: bytes):
-        self.source = source
+    def __init__(self):
         self.blocks: list[Block] = []
         self.functions: list[Function] = []
         self.errors: list[tuple[int, int, str]] = []
