@@ -109,8 +109,30 @@ def debug(request: Request, progress: Progress | None = None,
                                            progress=lambda msg, pct: progress(msg, 55 + pct * 40 // 100))
         t = clock.lap("repair", t)
         check()
+    if settings.llm.enabled:
+        _assist_with_llm(request.path, text, seg, tests, run, report, settings, python, cancel, progress)
+        t = clock.lap("llm", t)
+        check()
     decide.decide(report, settings)
     return _finish(report, clock)
+
+
+def _assist_with_llm(path, text, seg, tests, run, report: Report, settings: Settings, python: str,
+                     cancel: threading.Event, progress: Progress) -> None:
+    """LDB verdicts and LLM fixes join the offline results; problems become one-line messages."""
+    from tracefix import llm
+
+    progress("asking the LLM", 80)
+    result = llm.assist(path, text, seg, tests, run, report.blocks, settings, python=python, cancel=cancel,
+                        progress=lambda msg, pct: progress(msg, 80 + pct * 15 // 100))
+    report.blocks = result.blocks
+    taken = {s.new_text for s in report.suggestions}
+    for suggestion in result.suggestions:
+        if suggestion.new_text not in taken:
+            suggestion.id = f"s{len(report.suggestions) + 1}"
+            report.suggestions.append(suggestion)
+            taken.add(suggestion.new_text)
+    report.messages += result.messages
 
 
 def _finish(report: Report, clock: _Clock) -> Report:
