@@ -6,9 +6,17 @@ the edit changes (the exact old and new text), and what the re-run showed.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tracefix.localize import Failure, short
 from tracefix.model import ScoredBlock, Validation
-from tracefix.repair.source import Candidate, snippet
+
+if TYPE_CHECKING:  # the repair package imports this module; avoid the cycle at run time
+    from tracefix.repair.source import Candidate
+
+
+def snippet(text: str, limit: int = 60) -> str:
+    return short(" ".join(text.split()), limit)
 
 
 def failure_sentence(f: Failure) -> str:

@@ -1,0 +1,102 @@
+"""Localization on real traced runs: spectrum, exception site and data flow combined."""
+import math
+import os
+import textwrap
+
+from tracefix import discover, segment, trace
+from tracefix.config import Settings
+from tracefix.localize import localize, ochiai
+from tracefix.model import Block, RunResult, Segmentation
+from tracefix.model import TestResult as Result  # aliased so pytest does not collect it
+
+EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "examples")
+
+
+def traced(path):
+    path = str(path)
+    text = open(path).read()
+    seg = segment.segment(text)
+    run = trace.run_tests(path, text, seg, discover.discover(path, text), Settings())
+    assert not run.error, run.error
+    return seg, run, text
+
+
+def test_ochiai_formula():
+    assert ochiai(0, 3, 2) == 0.0
+    assert math.isclose(ochiai(2, 1, 3), 2 / math.sqrt(3 * 3))
+    assert ochiai(1, 0, 1) == 1.0
+
+
+def test_spectrum_alone_ranks_blocks_only_failing_tests_run():
+    # Hand-built run without traces: only the spectrum speaks.
+    blocks = [Block("f:B1", "f", 1, 2), Block("f:B2", "f", 3, 3), Block("f:B3", "f", 4, 4)]
+    seg = Segmentation(blocks=blocks, functions=[])
+    tests = [Result("t1", "failed"), Result("t2", "passed"), Result("t3", "passed")]
+    run = RunResult(python="3", tests=tests,
+                    spectra={"t1": {"f:B1", "f:B3"}, "t2": {"f:B1", "f:B2"}, "t3": {"f:B1", "f:B2"}})
+    ranked = localize(seg, run, "")
+    assert [sb.block.id for sb in ranked] == ["f:B3", "f:B1", "f:B2"]
+    assert ranked[-1].verdict == "correct" and ranked[-1].suspiciousness == 0
+    assert "1 of 1 failing and 0 of 2 passing" in ranked[0].explanation
+    assert all(0 <= sb.suspiciousness <= 1 for sb in ranked)
+
+
+def test_wrong_branch_points_at_the_block_that_returned_the_wrong_value():
+    seg, run, text = traced(os.path.join(EXAMPLES, "grading.py"))
+    ranked = localize(seg, run, text)
+    top = ranked[0]
+    assert top.block.id == "letter:B4"  # `return "B"` ran for 90
+    assert top.verdict == "incorrect"
+    assert "Returned 'B' in grading.py::test_top_scores, where the test expected 'A'" in top.explanation
+    # The condition on line 8 decided that path; it must outrank the `return "A"` block that
+    # only the failing test runs (pure Ochiai would put that one first).
+    ids = [sb.block.id for sb in ranked]
+    assert ids.index("letter:B1") < ids.index("letter:B2")
+    assert "score = 90" in ranked[ids.index("letter:B1")].explanation
+    # Test code is never the prime suspect.
+    assert ranked[ids.index("test_top_scores:B1")].suspiciousness < 0.1
+
+
+def test_exception_site_ranks_first_with_the_values_in_its_rationale():
+    seg, run, text = traced(os.path.join(EXAMPLES, "inventory.py"))
+    top = localize(seg, run, text)[0]
+    assert top.block.contains(9)
+    assert "KeyError: 'pear'" in top.explanation and "item = 'pear'" in top.explanation
+
+
+def test_data_flow_reaches_the_loop_header_that_wrote_the_index(tmp_path):
+    seg, run, text = traced(os.path.join(EXAMPLES, "stats.py"))
+    ranked = {sb.block.id: sb for sb in localize(seg, run, text)}
+    header = ranked["mean:B2"]  # `for i in range(len(values) - 1)`
+    assert "Set `i` to" in header.explanation and "flows into the wrong result" in header.explanation
+    assert header.suspiciousness > ranked["spread:B1"].suspiciousness
+
+
+def test_methods_and_doctest_failures(tmp_path):
+    (tmp_path / "acct.py").write_text(textwrap.dedent('''\
+        class Account:
+            def __init__(self, balance):
+                self.balance = balance
+
+            def withdraw(self, amount):
+                """
+                >>> Account(10).withdraw(3)
+                7
+                """
+                self.balance = self.balance + amount
+                return self.balance
+
+            def deposit(self, amount):
+                self.balance += amount
+                return self.balance
+        '''))
+    (tmp_path / "test_acct.py").write_text(textwrap.dedent('''\
+        from acct import Account
+
+        def test_deposit():
+            assert Account(1).deposit(2) == 3
+        '''))
+    seg, run, text = traced(tmp_path / "acct.py")
+    ranked = localize(seg, run, text)
+    assert ranked[0].block.function == "Account.withdraw"
+    assert "expected 7" in ranked[0].explanation
