@@ -38,13 +38,15 @@ def repair(path: str, text: str, seg: Segmentation, tests: list[TestCase], run: 
         return []
     start = time.monotonic()
     deadline = start + settings.repair_seconds
-    outcomes = _round(path, text, seg, tests, run, blocks, settings, python, cancel, progress, deadline,
-                      settings.max_candidates)
+    outcomes, tried = _round(path, text, seg, tests, run, blocks, settings, python, cancel, progress, deadline,
+                             settings.max_candidates)
     failing = sum(1 for t in run.tests if t.outcome in FAILING)
     best_fixed = max((len(o.validation.fixed) for o in outcomes), default=0)
     if outcomes and best_fixed < failing and not cancel.is_set() and time.monotonic() < deadline:
-        outcomes += _second_round(path, text, seg, tests, run, outcomes, settings, python, cancel, progress,
-                                  deadline)
+        more, tried2 = _second_round(path, text, seg, tests, run, outcomes, settings, python, cancel, progress,
+                                     deadline)
+        outcomes += more
+        tried += tried2
     facts = failure_facts(seg, run, text)
     outcomes.sort(key=lambda o: rank_key(o.validation, o.candidate.edit_size(text), o.candidate.block_rank))
     suggestions = []
@@ -53,26 +55,27 @@ def repair(path: str, text: str, seg: Segmentation, tests: list[TestCase], run: 
         if o.candidate.new_text in seen:
             continue
         seen.add(o.candidate.new_text)
-        suggestions.append(_suggestion(len(suggestions) + 1, path, text, o, facts, blocks))
+        suggestions.append(_suggestion(len(suggestions) + 1, path, text, o, facts, blocks, tried))
         if len(suggestions) >= MAX_SUGGESTIONS:
             break
     return suggestions
 
 
 def _round(path, text, seg, tests, run, blocks, settings, python, cancel, progress, deadline, limit,
-           ) -> list[Outcome]:
+           ) -> tuple[list[Outcome], int]:
     tree = _parse(text)
     if tree is None:
-        return []
+        return [], 0
     ctx = Context.build(text, tree, seg, run, failure_facts(seg, run, text))
     cands = candidates(ctx, blocks, path)[:limit]
+    for i, c in enumerate(cands):
+        c.order = i + 1
     progress(f"validating {len(cands)} candidate fixes", 0)
-    found, _ = search(path, seg, tests, run, cands, settings, python, cancel, deadline, progress)
-    return found
+    return search(path, seg, tests, run, cands, settings, python, cancel, deadline, progress)
 
 
 def _second_round(path, text, seg, tests, run, outcomes, settings, python, cancel, progress, deadline
-                  ) -> list[Outcome]:
+                  ) -> tuple[list[Outcome], int]:
     """Trace the best partial fix and repair again from there; validate the pair against ``run``."""
     from tracefix import segment, trace
 
@@ -81,9 +84,9 @@ def _second_round(path, text, seg, tests, run, outcomes, settings, python, cance
     mid_seg = segment.segment(mid_text)
     mid_run = trace.run_tests(path, mid_text, mid_seg, tests, settings, python=python, cancel=cancel)
     if mid_run.error or not any(t.outcome in FAILING for t in mid_run.tests):
-        return []
+        return [], 0
     mid_blocks = localize(mid_seg, mid_run, mid_text)
-    found = _round(path, mid_text, mid_seg, tests, mid_run, mid_blocks, settings, python, cancel,
+    found, tried = _round(path, mid_text, mid_seg, tests, mid_run, mid_blocks, settings, python, cancel,
                    progress, deadline, max(1, settings.max_candidates // 2))
     out = []
     for o in found:
@@ -96,8 +99,9 @@ def _second_round(path, text, seg, tests, run, outcomes, settings, python, cance
                          f"{f.title}; and {c.title[:1].lower() + c.title[1:]}", 0.0,
                          block=f.block, block_rank=f.block_rank, new_text=c.new_text,
                          evidence=" ".join(e for e in (f.evidence, c.evidence) if e))
+        both.order = f.order + c.order
         out.append(Outcome(both, v, o.run))
-    return out
+    return out, tried
 
 
 def _parse(text: str) -> ast.Module | None:
@@ -107,7 +111,8 @@ def _parse(text: str) -> ast.Module | None:
         return None
 
 
-def _suggestion(n: int, path: str, text: str, o: Outcome, facts, blocks: list[ScoredBlock]) -> Suggestion:
+def _suggestion(n: int, path: str, text: str, o: Outcome, facts, blocks: list[ScoredBlock],
+                tried: int) -> Suggestion:
     import os
 
     c, v = o.candidate, o.validation
@@ -121,4 +126,7 @@ def _suggestion(n: int, path: str, text: str, o: Outcome, facts, blocks: list[Sc
         edits=text_edits(text, c.new_text), new_text=c.new_text, validation=v, shown=True, reason="validated",
         features={"operator": c.operator, "edit_lines": len(changed), "edit_tokens": edit_tokens,
                   "block_rank": c.block_rank, "in_top_block": c.block_rank == 0, "tests_fixed": len(v.fixed),
-                  "tests_total": v.total, "tests_broken": len(v.broken), "origin": "template"})
+                  "tests_total": v.total, "tests_broken": len(v.broken), "tests_passed": v.passed,
+                  "origin": "template",
+                  # Search diagnostics for benchmarks: where this candidate sat in the order, how many ran.
+                  "candidate_order": c.order, "candidates_validated": tried})

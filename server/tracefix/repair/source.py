@@ -31,6 +31,7 @@ class Candidate:
     evidence: str = ""  # what the trace predicted about this edit, in words
     new_text: str = ""
     tags: set[str] = field(default_factory=set)
+    order: int = 0  # 1-based position in the validation order
 
     def apply(self, text: str) -> str:
         return text[: self.start] + self.replacement + text[self.end:]
