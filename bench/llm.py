@@ -100,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--api-key-env", default="OPENAI_API_KEY")
     ap.add_argument("--corpus", type=Path, default=CORPUS)
     ap.add_argument("--limit", type=int, default=20, help="first N programs of the corpus (0 = all)")
+    ap.add_argument("--stride", type=int, default=1, help="take every Nth program (spread over more problems)")
     ap.add_argument("--source", default="", help="only programs whose source is this (humaneval, refactory)")
     ap.add_argument("--levels", default=",".join(LEVELS))
     ap.add_argument("--samples", type=int, default=1)
@@ -124,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     programs = json.loads(index.read_text())["programs"]
     if args.source:
         programs = [p for p in programs if p.get("source") == args.source]
+    programs = programs[::max(1, args.stride)]
     if args.limit:
         programs = programs[:args.limit]
     llm = LLMSettings(enabled=True, base_url=args.base_url, model=args.model, api_key_env=args.api_key_env,
@@ -151,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{s['tokens_mean'] or '-':>8}{s['seconds_median'] or '-':>9}{s['endpoint_errors']:>7}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({
-        "model": args.model, "base_url": args.base_url, "corpus": str(args.corpus), "limit": args.limit,
+        "model": args.model, "base_url": args.base_url, "corpus": str(args.corpus), "limit": args.limit, "stride": args.stride,
         "samples": args.samples, "rounds": args.rounds, "max_tokens": args.max_tokens,
         "machine_cores": os.cpu_count(), "summary": summary, "rows": rows}, indent=1) + "\n")
     print(f"wrote {args.out}", file=sys.stderr)
