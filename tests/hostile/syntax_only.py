@@ -1,0 +1,5 @@
+def (:
+    return ]]
+class
+    x = = 3
+for in while:
