@@ -83,6 +83,10 @@ class Runner:
         if state.run is not None:
             self._cancel(state.run, "the document was closed")
 
+    def stop_all(self) -> None:
+        for uri in list(self.docs):
+            self.close(uri)
+
     def _cancel(self, run: Run, why: str) -> None:
         if not run.cancel.is_set():
             run.cancel.set()
@@ -130,17 +134,23 @@ class Runner:
                 if not self._current(state, run):
                     self.server.log(f"dropping results for version {run.version}: the document moved on")
                     return None
-                snapshot = self.server.publish(state, run, report, final=(i == len(phases) - 1))
-                if not report.failing:
+                last = i == len(phases) - 1 or not report.failing
+                snapshot = self.server.publish(state, run, report, final=last)
+                if last:
                     break
+        except asyncio.CancelledError:  # the server is shutting down
+            run.cancel.set()
+            raise
         except Exception as exc:  # an engine bug must not kill the server; say it once, in the log
             log.exception("debug run failed")
             self.server.log(f"debug run failed: {type(exc).__name__}: {exc}", error=True)
             return None
         finally:
-            progress.end("done" if snapshot is not None else "stopped")
             if state.run is run:
                 state.run = None
+            if self.server.stopping:
+                return None
+            progress.end("done" if snapshot is not None else "stopped")
             self.server.log(f"run of version {run.version} took {(time.perf_counter() - t0) * 1000:.0f} ms")
         return snapshot
 

@@ -36,6 +36,7 @@ class TracefixServer(LanguageServer):
         self.configured: asyncio.Event | None = None  # created on the loop in `initialized`
         self._pending_problems: list[str] = []
         self._lens_cache: dict[str, tuple[int, list]] = {}
+        self.stopping = False  # after `shutdown`: nothing more may be written to the client
 
     # -- client capabilities -----------------------------------------------------------------
 
@@ -74,6 +75,8 @@ class TracefixServer(LanguageServer):
     # -- output ------------------------------------------------------------------------------
 
     def log(self, message: str, error: bool = False) -> None:
+        if self.stopping:
+            return
         self.window_log_message(types.LogMessageParams(
             type=types.MessageType.Error if error else types.MessageType.Log, message=f"tracefix: {message}"))
 
@@ -202,6 +205,11 @@ def register(server: TracefixServer) -> None:  # noqa: C901 - one small handler 
         asyncio.get_running_loop().run_in_executor(server.runner.pool, _warm_up)
         await server.pull_configuration()
         server.configured.set()
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(params: None) -> None:
+        server.runner.stop_all()
+        server.stopping = True
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(params: types.DidChangeConfigurationParams) -> None:

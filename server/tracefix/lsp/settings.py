@@ -44,7 +44,7 @@ class Configuration:
         self._shown: set[str] = set()
 
     def update(self, *, initial: Any = None, workspace: Any = None) -> tuple[bool, list[str]]:
-        """Apply new raw settings. Returns (changed, problems not reported before)."""
+        """Apply new raw settings. Returns (changed, problems); ``first_time`` filters repeats."""
         if initial is not None:
             self.initial = section_of(initial)
         if workspace is not None:
@@ -55,7 +55,7 @@ class Configuration:
         settings, problems = Settings.from_mapping(merged)
         changed = settings != self.settings
         self.settings = settings
-        return changed, self.first_time(problems)
+        return changed, problems
 
     def first_time(self, problems: list[str]) -> list[str]:
         new = [p for p in problems if p not in self._shown]

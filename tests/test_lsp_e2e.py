@@ -1,0 +1,350 @@
+"""End-to-end: a real pytest-lsp client talks to a real ``python -m tracefix serve`` over stdio.
+
+Every test works on a private copy of ``examples/``: the runs execute those files in
+real child processes, and some tests apply fixes to them.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from pygls.protocol import default_converter
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
+
+pytestmark = pytest.mark.slow
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+DATA_DIR = tempfile.mkdtemp(prefix="tracefix-lsp-data-")  # the server's feedback store lives here
+TIMEOUT = 90.0  # a run of a bundled example takes ~1 s; the shared 2-core machine can be very slow
+
+
+def _factory() -> LanguageClient:
+    """The stock test client, plus a log of every publishDiagnostics with its version."""
+    client = LanguageClient(converter_factory=default_converter)
+    client.published = []
+
+    def publish(client: LanguageClient, params: types.PublishDiagnosticsParams):
+        client.diagnostics[params.uri] = params.diagnostics
+        client.published.append(params)
+
+    def refresh(client: LanguageClient, params: None) -> None:
+        client.refreshes = getattr(client, "refreshes", 0) + 1
+
+    register_lsp_features(client, {**DEFAULT_CLIENT_FEATURES, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: publish,
+                                   types.WORKSPACE_CODE_LENS_REFRESH: refresh,
+                                   types.WORKSPACE_INLAY_HINT_REFRESH: refresh})
+    return client
+
+
+def settings(values: dict):
+    """Server settings for one test (sent as initializationOptions and workspace configuration)."""
+    def mark(fn):
+        fn.tracefix_settings = values
+        return fn
+    return mark
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(
+    server_command=[sys.executable, "-m", "tracefix", "serve"],
+    server_env={**os.environ, "TRACEFIX_DATA_DIR": DATA_DIR},
+    client_factory=_factory,
+))
+async def client(lsp_client: LanguageClient, request):
+    values = getattr(request.function, "tracefix_settings", {"runOn": "save"})
+    lsp_client.set_configuration(values, section="tracefix")
+    await lsp_client.initialize_session(types.InitializeParams(
+        capabilities=client_capabilities("visual-studio-code"),
+        initialization_options={"tracefix": values},
+    ))
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.fixture
+def work(tmp_path) -> Path:
+    for name in os.listdir(EXAMPLES):
+        if name.endswith(".py"):
+            shutil.copy(EXAMPLES / name, tmp_path / name)
+    return tmp_path
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+async def wait_for(predicate, timeout: float = TIMEOUT, what: str = "condition"):
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while loop.time() < end:
+        value = predicate()
+        if value:
+            return value
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def open_doc(client: LanguageClient, path: Path, version: int = 1) -> str:
+    uri = path.as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+        uri=uri, language_id="python", version=version, text=path.read_text())))
+    return uri
+
+
+def save(client: LanguageClient, uri: str) -> None:
+    client.text_document_did_save(types.DidSaveTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=uri)))
+
+
+def edit(client: LanguageClient, uri: str, version: int, start: tuple[int, int], end: tuple[int, int],
+         text: str) -> None:
+    """An incremental change, as editors send them."""
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+        content_changes=[types.TextDocumentContentChangePartial(
+            range=types.Range(start=types.Position(line=start[0], character=start[1]),
+                              end=types.Position(line=end[0], character=end[1])),
+            text=text)]))
+
+
+def published(client: LanguageClient, uri: str) -> list[types.PublishDiagnosticsParams]:
+    return [p for p in client.published if p.uri == uri]
+
+
+async def diagnostics_for(client: LanguageClient, uri: str, version: int, nonempty: bool = True):
+    def found():
+        for p in published(client, uri):
+            if p.version == version and (bool(p.diagnostics) == nonempty):
+                return [p.diagnostics]
+        return None
+    return (await wait_for(found, what=f"diagnostics for version {version}"))[0]
+
+
+def logged(client: LanguageClient, text: str) -> bool:
+    return any(text in m.message for m in client.log_messages)
+
+
+async def final_results(client: LanguageClient, version: int) -> None:
+    await wait_for(lambda: logged(client, f"tracefix: results for version {version}:"),
+                   what=f"final results for version {version}")
+
+
+def apply(text: str, edits: list[types.TextEdit]) -> str:
+    lines = text.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+
+    def off(p: types.Position) -> int:
+        return offsets[min(p.line, len(lines))] + p.character
+
+    for e in sorted(edits, key=lambda e: off(e.range.start), reverse=True):
+        text = text[:off(e.range.start)] + e.new_text + text[off(e.range.end):]
+    return text
+
+
+async def code_actions(client: LanguageClient, uri: str, line: int = 0, only=None):
+    return await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        range=types.Range(start=types.Position(line=line, character=0), end=types.Position(line=line, character=0)),
+        context=types.CodeActionContext(diagnostics=list(client.diagnostics.get(uri, [])), only=only)))
+
+
+def plain(obj):
+    """pygls hands custom-request results to the client as nested namedtuples: back to JSON shapes."""
+    if hasattr(obj, "_asdict"):
+        return {k: plain(v) for k, v in obj._asdict().items()}
+    if isinstance(obj, (list, tuple)):
+        return [plain(v) for v in obj]
+    return obj
+
+
+async def trace_request(client: LanguageClient, params: dict, msg_id: str | None = None):
+    return plain(await client.protocol.send_request_async("tracefix/trace", params, msg_id=msg_id))
+
+
+async def command(client: LanguageClient, name: str, *args):
+    return await client.workspace_execute_command_async(types.ExecuteCommandParams(command=name,
+                                                                                   arguments=list(args)))
+
+
+# -- tests ---------------------------------------------------------------------------------------
+
+async def test_save_publishes_failing_test_and_suspicious_block(client: LanguageClient, work: Path):
+    uri = open_doc(client, work / "grading.py")
+    save(client, uri)
+    diags = await diagnostics_for(client, uri, 1)
+    errors = [d for d in diags if d.severity == types.DiagnosticSeverity.Error]
+    assert [d.code for d in errors] == ["grading.py::test_top_scores"]
+    assert errors[0].range.start.line == 18  # `assert letter(90) == "A"`, 0-based
+    assert "assert 'B' == 'A'" in errors[0].message
+    blocks = [d for d in diags if d.data and d.data.get("kind") == "block"]
+    assert blocks and blocks[0].severity == types.DiagnosticSeverity.Warning
+    assert all(d.severity == types.DiagnosticSeverity.Information for d in blocks[1:])
+    top = blocks[0]
+    assert "score" in top.message and top.range.start.line in range(7, 11)  # inside letter()
+    related = [r.message for r in top.related_information]
+    assert any("failing test grading.py::test_top_scores" in m for m in related)
+    assert any("score=90" in m for m in related), related  # the values that went wrong
+
+
+async def test_fixing_the_code_clears_diagnostics(client: LanguageClient, work: Path):
+    uri = open_doc(client, work / "grading.py")
+    await diagnostics_for(client, uri, 1)
+    # `if score > 90:` on line 8 (1-based) becomes `if score >= 90:`
+    line = (work / "grading.py").read_text().splitlines()[7]
+    col = line.index(">")
+    edit(client, uri, 2, (7, col), (7, col + 1), ">=")
+    save(client, uri)
+    assert list(await diagnostics_for(client, uri, 2, nonempty=False)) == []
+
+
+async def test_quick_fix_applies_and_tests_pass(client: LanguageClient, work: Path):
+    uri = open_doc(client, work / "grading.py")
+    await final_results(client, 1)
+    actions = await code_actions(client, uri, line=7)
+    fixes = [a for a in actions if isinstance(a, types.CodeAction) and a.edit is not None]
+    assert fixes, f"no quick fix offered: {actions}"
+    best = fixes[0]
+    assert best.is_preferred and best.kind == types.CodeActionKind.QuickFix
+    change = best.edit.document_changes[0]
+    assert change.text_document.version == 1  # pinned to the text the fix was computed on
+    text = apply((work / "grading.py").read_text(), list(change.edits))
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+    # The client runs the command the action carries: that records the accept.
+    result = await command(client, best.command.command, *best.command.arguments)
+    assert result["recorded"] == "accept"
+    from tracefix.feedback import FeedbackStore
+
+    events = FeedbackStore(os.path.join(DATA_DIR, "feedback.sqlite3")).events()
+    assert any(e["event"] == "accept" for e in events)
+    save(client, uri)
+    assert list(await diagnostics_for(client, uri, 2, nonempty=False)) == []
+
+
+async def test_stale_fix_is_refused(client: LanguageClient, work: Path):
+    uri = open_doc(client, work / "grading.py")
+    await final_results(client, 1)
+    before = [a for a in await code_actions(client, uri, only=[types.CodeActionKind.QuickFix])
+              if getattr(a, "edit", None)]
+    assert before
+    edit(client, uri, 2, (0, 0), (0, 0), "# touched\n")  # version 2, not saved: no run
+    after = await code_actions(client, uri, only=[types.CodeActionKind.QuickFix])
+    assert after == []  # a fix for version 1 is never offered at version 2
+    hints = await client.text_document_inlay_hint_async(types.InlayHintParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=40, character=0))))
+    assert not hints
+
+
+@settings({"runOn": "save", "repair": False})
+async def test_inlay_hints_hover_and_lenses(client: LanguageClient, work: Path):
+    uri = open_doc(client, work / "stats.py")
+    diags = await diagnostics_for(client, uri, 1)
+    top = next(d for d in diags if d.data and d.data.get("kind") == "block")
+    hints = await client.text_document_inlay_hint_async(types.InlayHintParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=30, character=0))))
+    assert hints and all(str(h.label).startswith("⟵ ") for h in hints)
+    assert any(h.position.line == top.range.end.line for h in hints)
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=top.range.start))
+    assert hover is not None
+    text = hover.contents.value
+    assert "suspiciousness" in text and "verdict" in text and "before:" in text and "after:" in text
+    lenses = await client.text_document_code_lens_async(types.CodeLensParams(
+        text_document=types.TextDocumentIdentifier(uri=uri)))
+    titles = [lens.command.title for lens in lenses]
+    assert "tracefix: 3 of 5 tests failing" in titles
+    assert titles.count("Debug with trace") == 2  # mean and spread
+    assert any("failing tests run this" in t for t in titles)
+    assert all(lens.command.command == "tracefix.debugWithTrace" for lens in lenses)
+
+
+@settings({"runOn": "manual", "repair": False})
+async def test_commands_and_trace_request(client: LanguageClient, work: Path):
+    uri = open_doc(client, work / "grading.py")
+    report = await command(client, "tracefix.debugWithTrace", uri, "test_top_scores")
+    assert report["schema"] == 1
+    visits = [v for b in report["blocks"] for v in b["visits"]]
+    assert visits and {v["test"] for v in visits} == {"grading.py::test_top_scores"}
+    await diagnostics_for(client, uri, 1)  # a command run publishes like any other run
+    trace = await trace_request(client, {"uri": uri})
+    assert trace["schema"] == 1 and trace["tests"][0]["id"] == "grading.py::test_top_scores"
+    assert await command(client, "tracefix.showAllSuggestions", uri) == []  # repair is off here
+    assert await command(client, "tracefix.resetFeedback") == {"reset": True}
+    with pytest.raises(JsonRpcException, match="unknown suggestion"):
+        await command(client, "tracefix.acceptSuggestion", uri, "s999")
+    with pytest.raises(JsonRpcException, match="no test matches"):
+        await command(client, "tracefix.debugWithTrace", uri, "test_nothing_like_this")
+    with pytest.raises(JsonRpcException, match="missing argument 'uri'"):
+        await command(client, "tracefix.debugWithTrace")
+    sources = await code_actions(client, uri, only=[types.CodeActionKind.Source])
+    assert [a.title for a in sources] == ["tracefix: Debug with trace"]
+
+
+@settings({"runOn": "save", "repair": False})
+async def test_long_runs_report_progress(client: LanguageClient, work: Path):
+    uri = open_doc(client, work / "stats.py")
+    await diagnostics_for(client, uri, 1)
+    await wait_for(lambda: any(r and isinstance(r[-1], types.WorkDoneProgressEnd)
+                               for r in client.progress_reports.values()), what="progress end")
+    reports = next(r for r in client.progress_reports.values() if r)
+    assert isinstance(reports[0], types.WorkDoneProgressBegin) and reports[0].title == "tracefix"
+    messages = [getattr(r, "message", "") for r in reports]
+    assert "running tests" in messages or "localizing" in messages
+    percentages = [r.percentage for r in reports if getattr(r, "percentage", None) is not None]
+    assert percentages == sorted(percentages)
+
+
+@settings({"runOn": "manual", "repair": False})
+async def test_cancel_request_stops_the_run(client: LanguageClient, work: Path):
+    uri = open_doc(client, work / "stats.py")
+    msg_id = "trace-to-cancel"
+    pending = asyncio.ensure_future(trace_request(client, {"uri": uri}, msg_id=msg_id))
+    await asyncio.sleep(0.2)
+    client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=msg_id))
+    with pytest.raises(JsonRpcException) as err:
+        await pending
+    assert err.value.code == types.LSPErrorCodes.RequestCancelled.value or "cancel" in str(err.value).lower()
+    await wait_for(lambda: logged(client, "cancelling run of version 1: the request was cancelled"),
+                   what="the run to be cancelled")
+    await wait_for(lambda: logged(client, "run of version 1 took"), what="the run to stop")
+    assert published(client, uri) == []
+
+
+@settings({"runOn": "type", "debounceMs": 50, "repair": False})
+async def test_newer_edits_cancel_older_runs_and_stale_results_are_dropped(client: LanguageClient, work: Path):
+    uri = open_doc(client, work / "grading.py")
+    await asyncio.sleep(0.3)  # version 1's run is now in flight
+    edit(client, uri, 2, (0, 0), (0, 0), "# v2\n")
+    await asyncio.sleep(0.3)
+    edit(client, uri, 3, (0, 0), (0, 0), "# v3\n")
+    diags = await diagnostics_for(client, uri, 3)
+    assert logged(client, "cancelling run of version 1: the document changed")
+    assert {p.version for p in published(client, uri)} == {3}  # nothing for versions 1 and 2
+    error = next(d for d in diags if d.severity == types.DiagnosticSeverity.Error)
+    assert error.range.start.line == 20  # two lines were inserted above the failing assert
+
+
+@settings({"runOn": "manual", "repair": False})
+async def test_configuration_change(client: LanguageClient, work: Path):
+    uri = open_doc(client, work / "grading.py")
+    await asyncio.sleep(1.0)
+    assert published(client, uri) == []  # manual: nothing runs by itself
+    client.set_configuration({"runOn": "manual", "repair": False, "precision": 7}, section="tracefix")
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    await wait_for(lambda: any("precision" in m.message for m in client.messages), what="a showMessage")
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    client.set_configuration({"runOn": "save", "repair": False}, section="tracefix")
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    await diagnostics_for(client, uri, 1)  # runOn became save: open documents are re-run
+    problems = [m for m in client.messages if "precision" in m.message]
+    assert len(problems) == 1 and "7" in problems[0].message  # once, not once per change
