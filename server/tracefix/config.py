@@ -45,6 +45,7 @@ class Settings:
     memory_mb: int = 1024  # address-space limit of a child
     output_bytes: int = 1_000_000  # stdout/stderr cap per child
     network: bool = False  # allow user code network access (unshare where possible)
+    warm: bool = True  # keep a fork server per interpreter so runs skip start-up and pytest import
     llm: LLMSettings = field(default_factory=LLMSettings)
 
     @classmethod

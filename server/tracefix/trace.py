@@ -15,7 +15,7 @@ import tempfile
 import threading
 from importlib import metadata
 
-from tracefix import sandbox
+from tracefix import sandbox, warm
 from tracefix.config import Settings
 from tracefix.model import RunResult, Segmentation, TestCase, TestResult, Visit
 
@@ -45,7 +45,8 @@ def run_tests(path: str, text: str, seg: Segmentation, tests: list[TestCase], se
             "trace": trace,
             "leaders": {str(b.leader_line): b.id for b in seg.blocks if b.leader_line},
             "lines": {str(line): block for line, block in seg.line_map().items()},
-            "budgets": budgets or {},
+            "budgets": {"loop_leaders": [b.leader_line for b in seg.blocks if b.kind in ("for", "while")],
+                        **(budgets or {})},
             "backend": backend,
             "result": result_file,
             "pytest_fallback": pytest_fallback_paths(),
@@ -59,14 +60,57 @@ def run_tests(path: str, text: str, seg: Segmentation, tests: list[TestCase], se
             },
         }
         job_file = os.path.join(scratch, "job.json")
-        with open(job_file, "w", encoding="utf-8") as f:
-            json.dump(job, f)
-        child = sandbox.run([python, "-X", "utf8", os.path.join(PROBE_DIR, "runner.py"), job_file], cwd=doc_dir,
-                            home=home, timeout=settings.timeout, output_bytes=settings.output_bytes,
-                            network=settings.network, cancel=cancel)
+        child = None
+        if settings.warm:
+            child = _run_warm(job, job_file, scratch, home, python, settings, cancel)
+        if child is None:
+            with open(job_file, "w", encoding="utf-8") as f:
+                json.dump(job, f)
+            child = sandbox.run([python, "-X", "utf8", os.path.join(PROBE_DIR, "runner.py"), job_file],
+                                cwd=doc_dir, home=home, timeout=settings.timeout,
+                                output_bytes=settings.output_bytes, network=settings.network, cancel=cancel)
         return _read_result(result_file, child, tests, seg, target, path, scratch, settings)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run_warm(job: dict, job_file: str, scratch: str, home: str, python: str, settings: Settings,
+              cancel: threading.Event | None) -> sandbox.ChildResult | None:
+    """Run through the interpreter's fork server; None means "use a cold child instead"."""
+    worker = warm.worker(python, job["pytest_autoload"], settings.network)
+    if worker is None:
+        return None
+    job = {**job, "stdout": os.path.join(scratch, "stdout.txt"), "stderr": os.path.join(scratch, "stderr.txt"),
+           "env": {"HOME": home, "TMPDIR": home}}
+    # A flood ends in EFBIG at the cap instead of filling the disk (the fork server ignores SIGXFSZ).
+    job["limits"] = {**job["limits"], "file_bytes": max(settings.output_bytes * 2, 1_000_000)}
+    with open(job_file, "w", encoding="utf-8") as f:
+        json.dump(job, f)
+    try:
+        code, timed_out, ms = worker.run(job_file, settings.timeout, cancel)
+    except warm.WorkerDied:
+        warm.forget(python, job["pytest_autoload"], settings.network)
+        return None
+    out, out_dropped = _read_capped(job["stdout"], settings.output_bytes)
+    err, err_dropped = _read_capped(job["stderr"], settings.output_bytes)
+    protections = ["warm fork server", "process-group kill", "stdin closed", "scratch cwd/HOME", "env allow-list",
+                   "output cap"] + (["no network (unshare)"] if not settings.network and sandbox.network_isolation()
+                                    else [])
+    return sandbox.ChildResult(code, out, err, timed_out, ms, out_dropped + err_dropped, protections)
+
+
+def _read_capped(path: str, cap: int) -> tuple[str, int]:
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            data = f.read(cap)
+    except OSError:
+        return "", 0
+    text = data.decode("utf-8", errors="replace")
+    dropped = max(0, size - cap)
+    if dropped:
+        text += f"\n[tracefix: {dropped} more bytes of output not kept]"
+    return text, dropped
 
 
 def _mirror(path: str, text: str, scratch: str) -> tuple[str, str]:

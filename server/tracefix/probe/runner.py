@@ -321,9 +321,27 @@ def run_script(job, tracer, results):
                  "exception": _exc_info(exc, job["target"]), "comparison": None}, trace)
 
 
+def _load_private(name, filename):
+    """Load a sibling file under a private name: a user module called `tracer` must not collide with ours."""
+    import importlib.util
+
+    existing = sys.modules.get(name)
+    if existing is not None:
+        return existing
+    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, filename))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def main(argv):
     with open(argv[1], encoding="utf-8") as f:
         job = json.load(f)
+    execute(job)
+
+
+def execute(job):
+    """Run one job in this (fresh or freshly forked) process, then exit it."""
     apply_limits(job.get("limits", {}))
     os.chdir(job["cwd"])
     sys.path[:0] = job.get("sys_path", [])
@@ -333,10 +351,7 @@ def main(argv):
     uninstall = None
     backend = "none"
     if job.get("trace", True):
-        sys.path.insert(0, HERE)
-        import tracer as tracer_mod  # noqa: E402 — located next to this file
-        sys.path.remove(HERE)
-        sys.modules.pop("tracer", None)
+        tracer_mod = _load_private("_tracefix_tracer", "tracer.py")
         leaders = {int(k): v for k, v in job["leaders"].items()}
         lines = {int(k): v for k, v in job.get("lines", {}).items()}
         tracer = tracer_mod.Tracer(job["target"], leaders, job.get("budgets", {}), lines)

@@ -69,6 +69,8 @@ class Tracer:
         self.target = target
         self.leaders = leaders  # line -> block id
         self.lines = lines or {}  # every line -> its innermost block id (to resume generators mid-block)
+        # Leaders of loop headers: the only blocks that may legitimately follow themselves.
+        self.loop_leaders = set(budgets.get("loop_leaders", ()))
         self.first_k = budgets.get("first_k", 5)
         self.last_k = budgets.get("last_k", 5)
         self.max_visits = budgets.get("max_visits_per_test", 1500)
@@ -234,6 +236,7 @@ def _interesting(code, target):
 def install_settrace(tracer: Tracer):
     """3.9–3.11 backend: a local trace function only on frames of the target file."""
     leaders = tracer.leaders
+    loop_leaders = tracer.loop_leaders
     target = tracer.target
 
     suspended = {}  # id(frame) -> (call, state) of generators and coroutines between yields
@@ -246,7 +249,9 @@ def install_settrace(tracer: Tracer):
         tracer.depth += 1
         if saved is None:
             call = tracer.new_call()
-            state = {"lines": 0, "unwinding": False}
+            # "prev": the frame's previous line; CPython re-fires a multi-line statement's first
+            # line (and 3.11+ decorators), which must not count as entering the block again.
+            state = {"lines": 0, "unwinding": False, "prev": 0}
         else:
             call, state = saved
             # Resuming mid-line fires no line event, so reopen the block we stopped in.
@@ -257,14 +262,17 @@ def install_settrace(tracer: Tracer):
         def local(frame, event, arg):
             if event == "line":
                 state["unwinding"] = False
-                block = leaders.get(frame.f_lineno)
-                if block is not None:
+                lineno = frame.f_lineno
+                block = leaders.get(lineno)
+                if block is not None and (block != call.block or lineno in loop_leaders
+                                          or tracer.lines.get(state["prev"]) != block):
                     call.enter(block, frame.f_locals)
                     state["lines"] += 1
                     if state["lines"] > tracer.hot_line:
                         # A very hot loop: stop line events for this frame to bound the cost.
                         frame.f_trace_lines = False
                         tracer.truncated = True
+                state["prev"] = lineno
             elif event == "return":
                 tracer.depth -= 1
                 # An exception event right before return means the frame is unwinding, not returning None.
@@ -328,7 +336,9 @@ def install_monitoring(tracer: Tracer):
             return DISABLE
         frame = sys._getframe(1)
         call = frames.get(id(frame))
-        if call is not None:
+        # Other lines are disabled here, so a block firing right after itself is a re-fired
+        # multi-line statement unless it is a loop header.
+        if call is not None and (block != call.block or line in tracer.loop_leaders):
             call.enter(block, frame.f_locals)
         return None
 

@@ -1,0 +1,100 @@
+"""A warm worker for the user's interpreter: imports pytest once, forks a fresh child per job.
+
+Started by the server inside the sandbox (scrubbed env, own session, no network).
+Protocol on stdin/stdout, one line each: the server writes a job file path; we
+answer ``started <job> <pid>`` and later ``exited <pid> <status>``. The forked
+child starts a new process group (so the server can kill it and everything it
+spawns), closes stdin, sends its output to files named in the job, and runs the
+job exactly as ``runner.py`` would. No user code is ever imported here.
+Stdlib only, Python 3.9+, POSIX only.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _load(name, filename):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, filename))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sys.modules[name] = module  # private names: user modules called runner/tracer stay theirs
+    return module
+
+
+runner = _load("_tracefix_runner", "runner.py")
+_load("_tracefix_tracer", "tracer.py")
+
+_out_lock = threading.Lock()
+
+
+def _say(line):
+    with _out_lock:
+        os.write(1, (line + "\n").encode())
+
+
+def _preload(autoload):
+    """Import what every job needs so that forks skip it."""
+    if not autoload:
+        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    for name in ("doctest", "runpy", "reprlib", "pytest", "_pytest.assertion.rewrite", "_pytest.python"):
+        try:
+            __import__(name)
+        except Exception:
+            pass
+
+
+def _child(job_path):
+    try:
+        with open(job_path, encoding="utf-8") as f:
+            job = json.load(f)
+        os.setsid()
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        out = os.open(job["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        err = os.open(job["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(out, 1)
+        os.dup2(err, 2)
+        # Fresh stream objects: a lock held by the parent's threads at fork time must not bite us.
+        sys.stdin = open(0, "r", closefd=False)
+        sys.stdout = open(1, "w", closefd=False, buffering=1, encoding="utf-8", errors="replace")
+        sys.stderr = open(2, "w", closefd=False, buffering=1, encoding="utf-8", errors="replace")
+        os.environ.update(job.get("env", {}))
+        try:
+            import signal
+            # A flood hits RLIMIT_FSIZE: fail the write instead of killing the run before it reports.
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        except (AttributeError, ValueError):
+            pass
+        runner.execute(job)
+    finally:
+        os._exit(70)
+
+
+def _reap(pid):
+    _, status = os.waitpid(pid, 0)
+    _say("exited %d %d" % (pid, status))
+
+
+def main():
+    _preload(os.environ.get("TRACEFIX_PYTEST_AUTOLOAD", "1") == "1")
+    _say("ready %s" % sys.version.split()[0])
+    for line in sys.stdin:
+        job_path = line.strip()
+        if not job_path:
+            continue
+        pid = os.fork()
+        if pid == 0:
+            _child(job_path)
+        _say("started %s %d" % (job_path, pid))
+        threading.Thread(target=_reap, args=(pid,), daemon=True).start()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""The warm fork server gives the same results as a cold child and keeps the same limits."""
+import os
+import time
+
+import pytest
+
+from tracefix import discover, segment, trace, warm
+from tracefix.config import Settings
+
+
+def run(tmp_path, source, tests, **settings):
+    doc = tmp_path / "mod.py"
+    doc.write_text(source)
+    (tmp_path / "test_mod.py").write_text(tests)
+    text = doc.read_text()
+    seg = segment.segment(text)
+    return trace.run_tests(str(doc), text, seg, discover.discover(str(doc), text), Settings(**settings))
+
+
+SOURCE = "def mean(xs):\n    total = 0\n    for x in xs[1:]:\n        total += x\n    return total / len(xs)\n"
+TESTS = "from mod import mean\n\ndef test_one():\n    assert mean([2]) == 2\n\ndef test_two():\n    assert mean([1, 3]) == 1.5\n"
+
+
+def test_warm_and_cold_runs_agree(tmp_path):
+    cold = run(tmp_path, SOURCE, TESTS, warm=False)
+    hot = run(tmp_path, SOURCE, TESTS, warm=True)
+    assert [(t.id, t.outcome, t.message) for t in cold.tests] == [(t.id, t.outcome, t.message) for t in hot.tests]
+    assert cold.traces.keys() == hot.traces.keys()
+    for tid in cold.traces:
+        assert [(b, v.before, v.after) for b, v in cold.traces[tid]] == [(b, v.before, v.after) for b, v in hot.traces[tid]]
+
+
+def test_warm_worker_is_reused_and_forks_fresh_state(tmp_path):
+    src = "import sys\nCOUNT = []\n\ndef bump():\n    COUNT.append(1)\n    return len(COUNT)\n"
+    tests = "from mod import bump\n\ndef test_bump():\n    assert bump() == 1\n"
+    first = run(tmp_path, src, tests)
+    w = warm.worker(os.path.realpath(__import__("sys").executable), False, False)
+    second = run(tmp_path, src, tests)
+    assert warm.worker(os.path.realpath(__import__("sys").executable), False, False) is w
+    assert [t.outcome for t in first.tests] == [t.outcome for t in second.tests] == ["passed"]
+
+
+def test_warm_timeout_kills_the_forked_group(tmp_path):
+    marker = tmp_path / "pid"
+    src = ("import os, subprocess, sys\n\ndef hang():\n"
+           f"    p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+           f"    open({str(marker)!r}, 'w').write(str(p.pid))\n    while True:\n        pass\n")
+    started = time.monotonic()
+    res = run(tmp_path, src, "from mod import hang\n\ndef test_hang():\n    hang()\n", timeout=4)
+    assert time.monotonic() - started < 15
+    assert [t.outcome for t in res.tests] == ["timeout"]
+    time.sleep(0.3)
+    pid = int(marker.read_text())
+    assert not os.path.exists(f"/proc/{pid}") or "Z" in open(f"/proc/{pid}/stat").read().split()[2]
+
+
+def test_warm_output_flood_is_capped(tmp_path):
+    src = "def flood():\n    for _ in range(100000):\n        print('y' * 200)\n    return 1\n"
+    res = run(tmp_path, src, "from mod import flood\n\ndef test_flood():\n    assert flood() == 1\n",
+              output_bytes=50_000)
+    assert len(res.tests) == 1
+    assert len(res.stdout) < 60_000
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_dead_worker_falls_back_to_a_cold_child(tmp_path):
+    py = os.path.realpath(__import__("sys").executable)
+    w = warm.worker(py, False, False)
+    w.close()
+    res = run(tmp_path, SOURCE, TESTS)
+    assert [t.outcome for t in res.tests] == ["failed", "passed"]
