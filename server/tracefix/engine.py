@@ -71,6 +71,10 @@ def debug(request: Request, progress: Progress | None = None,
     for start, end, msg in seg.errors:
         report.messages.append(f"lines {start}-{end} could not be parsed: {msg}")
     t = clock.lap("segment", t)
+    syntax = syntax_error(text, seg)
+    if syntax:
+        report.error = syntax
+        return _finish(report, clock)
 
     tests = discover.discover(request.path, text)
     if request.test:
@@ -138,6 +142,24 @@ def _assist_with_llm(path, text, seg, tests, run, report: Report, settings: Sett
 def _finish(report: Report, clock: _Clock) -> Report:
     report.timing_ms["total"] = (time.perf_counter() - clock.t0) * 1000
     return report
+
+
+def syntax_error(text: str, seg) -> str:
+    """One line when the document cannot run at all; "" otherwise.
+
+    Both parsers must object: tree-sitter alone accepts some invalid code, and this
+    interpreter's ``compile`` alone rejects syntax newer than itself that the user's
+    interpreter may accept. Compiling runs none of the user's code.
+    """
+    if not seg.errors:
+        return ""
+    try:
+        compile(text, "<document>", "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        return f"syntax error at line {exc.lineno}: {exc.msg}; fix it to debug this file"
+    except ValueError as exc:  # null bytes
+        return f"the file cannot be compiled: {exc}"
+    return ""
 
 
 def read_source(path: str) -> str:
