@@ -38,6 +38,8 @@ from tracefix import decide as D  # noqa: E402
 from tracefix.config import Settings  # noqa: E402
 
 DATA = os.path.join(ROOT, "bench", "results", "repair_suggestions.jsonl")
+# Written by `--collect` when bench/repair.py's file is not there yet: same format.
+OWN_DATA = os.path.join(ROOT, "bench", "results", "decide_suggestions.jsonl")
 OUT_JSON = os.path.join(ROOT, "bench", "results", "decide.json")
 OUT_PNG = os.path.join(ROOT, "bench", "results", "decide.png")
 PRIOR_PY = os.path.join(ROOT, "server", "tracefix", "decide_prior.py")
@@ -83,6 +85,47 @@ def folds(rows: list[dict], k: int, salt: str) -> list[list[int]]:
         h = int(hashlib.sha1(f"{salt}:{r['group']}".encode()).hexdigest(), 16)
         out[h % k].append(i)
     return out
+
+
+def collect(corpus: str, out: str, limit: int = 0, repair_seconds: float = 10.0) -> int:
+    """Debug every corpus program with the real engine and label each suggestion with the hidden
+    tests (run in limited child processes by bench/corpus/runner.py). Writes one JSON line per
+    suggestion; returns how many."""
+    import time
+
+    sys.path.insert(0, ROOT)
+    from bench.corpus.runner import run_jobs
+    from tracefix.engine import Request, debug
+
+    programs = json.load(open(os.path.join(corpus, "index.json"), encoding="utf-8"))["programs"]
+    programs = programs[:limit] if limit else programs
+    settings = Settings(repair_seconds=repair_seconds, precision=0.0)
+    n = 0
+    with open(out, "w", encoding="utf-8") as f:
+        for i, prog in enumerate(programs):
+            t0 = time.perf_counter()
+            path = os.path.join(corpus, prog["dir"], prog["module"] + ".py")
+            report = debug(Request(path=path, settings=settings))
+            hidden = json.load(open(os.path.join(corpus, "hidden", prog["id"] + ".json"), encoding="utf-8"))
+            jobs = [{"id": s.id, "module": hidden["module"], "source": s.new_text, "timeout": 2.0,
+                     "tests": hidden["tests"]} for s in report.suggestions]
+            graded = run_jobs(jobs) if jobs else {}
+            for s in report.suggestions:
+                g = graded.get(s.id, {})
+                correct = g.get("load") == "ok" and bool(g.get("results")) and all(
+                    o == "passed" for o in g["results"].values())
+                v = s.validation
+                f.write(json.dumps({
+                    "program": prog["id"], "source": prog.get("source"), "id": s.id, "origin": s.origin,
+                    "features": {k: v_ for k, v_ in s.features.items() if k not in ("display", "key", "feedback")},
+                    "validation": {"fixed": v.fixed, "broken": v.broken, "passed": v.passed, "total": v.total}
+                    if v else None,
+                    "p_accept": s.p_accept, "shown": s.shown, "correct": correct}) + "\n")
+                n += 1
+            f.flush()
+            print(f"[{i + 1}/{len(programs)}] {prog['id']}: {len(report.suggestions)} suggestions, "
+                  f"{time.perf_counter() - t0:.1f}s", flush=True)
+    return n
 
 
 # ----------------------------------------------------------------------------------------------
@@ -414,11 +457,18 @@ def _pyrepr(obj: Any) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", default=DATA)
+    ap.add_argument("--data", default=None, help="suggestions JSONL (default: bench/repair.py's, else --collect's)")
+    ap.add_argument("--collect", metavar="CORPUS_DIR",
+                    help="first debug every program of this corpus and label its suggestions with the hidden tests")
+    ap.add_argument("--limit", type=int, default=0, help="with --collect: only the first N programs")
     ap.add_argument("--fit", action="store_true", help="refit server/tracefix/decide_prior.py on the corpus")
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--no-plot", action="store_true")
     args = ap.parse_args(argv)
+    if args.collect:
+        args.data = args.data or OWN_DATA
+        print(f"collected {collect(args.collect, args.data, args.limit)} suggestions into {args.data}")
+    args.data = args.data or (DATA if os.path.exists(DATA) else OWN_DATA)
     if not os.path.exists(args.data):
         print(f"error: {args.data} not found; run bench/repair.py first", file=sys.stderr)
         return 2
