@@ -75,7 +75,12 @@ class Tracer:
         self.last_k = budgets.get("last_k", 5)
         self.max_visits = budgets.get("max_visits_per_test", 1500)
         self.max_names = budgets.get("max_names", 24)
-        self.hot_line = budgets.get("hot_line", 20000)
+        self.hot_line = budgets.get("hot_line", 3000)
+        # Calls of one function traced per test; later calls run untraced (recursion, hot helpers).
+        self.calls_per_code = budgets.get("calls_per_code", 200)
+        self.code_calls = {}
+        self.exhausted = set()
+        self.on_new_test = []  # backend hooks that re-arm what budgets switched off
         self.repr = _Repr(budgets.get("repr_chars", 96))
         self.test = None
         self.seq = 0
@@ -96,6 +101,22 @@ class Tracer:
         self.spectrum = set()
         self.skipped = collections.Counter()
         self.truncated = False
+        self.code_calls = {}
+        for hook in self.on_new_test:
+            hook(self.exhausted)
+        self.exhausted = set()
+
+    def admit(self, code):
+        """Count a call of ``code``; False once its per-test budget is spent."""
+        if code in self.exhausted:
+            return False
+        n = self.code_calls.get(code, 0) + 1
+        self.code_calls[code] = n
+        if n > self.calls_per_code:
+            self.exhausted.add(code)
+            self.truncated = True
+            return False
+        return True
 
     def end_test(self):
         self.test = None
@@ -246,6 +267,8 @@ def install_settrace(tracer: Tracer):
             return None
         resumable = frame.f_code.co_flags & _RESUMABLE
         saved = suspended.pop(id(frame), None) if resumable else None
+        if saved is None and (tracer.test is None or not tracer.admit(frame.f_code)):
+            return None
         tracer.depth += 1
         if saved is None:
             call = tracer.new_call()
@@ -319,6 +342,12 @@ def install_monitoring(tracer: Tracer):
     def on_start(code, offset):
         if not _interesting(code, target):
             return DISABLE
+        if tracer.test is None:
+            return None
+        if not tracer.admit(code):
+            # Budget spent: this function runs untraced until the next test re-arms it.
+            mon.set_local_events(tool, code, 0)
+            return DISABLE
         mon.set_local_events(tool, code, local_events)
         frame = sys._getframe(1)
         frames[id(frame)] = tracer.new_call()
@@ -387,6 +416,12 @@ def install_monitoring(tracer: Tracer):
             call.enter(block, frame.f_locals)
         return None
 
+    def rearm(exhausted):
+        mon.restart_events()
+        for code in exhausted:
+            mon.set_local_events(tool, code, local_events)
+
+    tracer.on_new_test.append(rearm)
     mon.register_callback(tool, E.PY_START, on_start)
     mon.register_callback(tool, E.PY_RESUME, on_resume)
     mon.register_callback(tool, E.LINE, on_line)

@@ -1,0 +1,63 @@
+"""Runs one workload under one tracer in a fresh interpreter; prints elapsed seconds as JSON."""
+import importlib.util
+import json
+import os
+import sys
+import time
+
+
+def load(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def main():
+    method, workload, probe_dir, leaders_json, repeats = sys.argv[1:6]
+    wl = load(workload, "workload")
+    devnull = open(os.devnull, "w")
+    times = []
+    for _ in range(int(repeats)):
+        if method == "untraced":
+            t = time.perf_counter(); wl.main(); times.append(time.perf_counter() - t)
+        elif method == "tracefix":
+            tracer_mod = load(os.path.join(probe_dir, "tracer.py"), "_tracefix_tracer")
+            leaders = {int(k): v for k, v in json.loads(leaders_json).items()}
+            tr = tracer_mod.Tracer(wl.__file__, leaders, {})
+            tr.start_test("bench")
+            t = time.perf_counter()
+            uninstall, _ = tracer_mod.install(tr)
+            wl.main()
+            uninstall()
+            tr.end_test()
+            times.append(time.perf_counter() - t)
+        elif method == "coverage":
+            import coverage
+            cov = coverage.Coverage(data_file=None)
+            t = time.perf_counter(); cov.start(); wl.main(); cov.stop(); times.append(time.perf_counter() - t)
+        elif method == "pysnooper":
+            import pysnooper
+            t = time.perf_counter()
+            with pysnooper.snoop(output=devnull, depth=1000):
+                wl.main()
+            times.append(time.perf_counter() - t)
+        elif method == "snoop":
+            import snoop
+            snoop.install(out=devnull, color=False)
+            t = time.perf_counter()
+            with snoop.snoop(depth=1000):
+                wl.main()
+            times.append(time.perf_counter() - t)
+        elif method == "hunter":
+            import hunter
+            t = time.perf_counter()
+            hunter.trace(module="workload", action=hunter.VarsSnooper(stream=devnull))
+            wl.main()
+            hunter.stop()
+            times.append(time.perf_counter() - t)
+    print(json.dumps(times))
+
+
+main()
