@@ -24,7 +24,8 @@ from tracefix.lsp.state import DocState, Run, Snapshot, pick_test
 from tracefix.model import Report
 
 log = logging.getLogger(__name__)
-CONFIG_WAIT_S = 3.0  # how long the first run waits for the client's workspace configuration
+CONFIG_WAIT_S = 3.0
+HANDED_OUT_KEPT = 200  # suggestion ids remembered per document for late accept/reject commands  # how long the first run waits for the client's workspace configuration
 
 
 class TracefixServer(LanguageServer):
@@ -100,6 +101,8 @@ class TracefixServer(LanguageServer):
             for s in report.suggestions:
                 state.handed_out[f"{run.version}:{s.id}"] = dict(s.features)
                 state.handed_out[s.id] = dict(s.features)
+            while len(state.handed_out) > HANDED_OUT_KEPT:  # bounded: a long session must not grow
+                del state.handed_out[next(iter(state.handed_out))]
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
             uri=state.uri, version=run.version, diagnostics=diagnostics.build(snap, self.codec)))
         for m in report.messages:
