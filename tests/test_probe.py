@@ -176,21 +176,22 @@ def test_tracing_does_not_change_behaviour_or_output(tmp_path):
 
         def shout(word):
             print(word.upper())
-            return sys.gettrace() is None and not hasattr(shout, "tracefix")
+            names = set(globals()) | set(vars(shout))
+            return sorted(n for n in names if "tracefix" in n.lower() or n.startswith("_tf"))
+
+        def our_modules():
+            return sorted(m for m in sys.modules if m in ("tracer", "runner", "forkserver"))
         """
     tests = """
-        from mod import shout
+        from mod import shout, our_modules
         def test_shout(capsys):
-            assert shout("hi")
+            assert shout("hi") == []
             assert capsys.readouterr().out == "HI\\n"
+            assert our_modules() == []
         """
     _, traced = run(tmp_path, source, tests)
-    # Under settrace the program can see a trace function; under sys.monitoring it cannot.
-    outcomes = [t.outcome for t in traced.tests]
-    assert outcomes in (["passed"], ["failed"])
-    if outcomes == ["failed"]:
-        assert "gettrace" not in traced.tests[0].message or True
-    assert "HI" not in traced.stdout  # the user's print went to pytest's capture, not ours
+    assert [t.outcome for t in traced.tests] == ["passed"], traced.tests
+    assert "HI" not in traced.stdout  # the user's print went to pytest's capture, not around it
 
 
 def test_buffer_text_runs_not_the_file_on_disk(tmp_path):
