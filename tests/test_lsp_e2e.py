@@ -248,6 +248,11 @@ async def test_stale_fix_is_refused(client: LanguageClient, work: Path):
     before = [a for a in await code_actions(client, uri, only=[types.CodeActionKind.QuickFix])
               if getattr(a, "edit", None)]
     assert before
+    every = await command(client, "tracefix.showAllSuggestions", uri)
+    assert len(every) >= len(before) and all(s["validation"] for s in every)
+    dismiss = next(a for a in await code_actions(client, uri) if getattr(a, "title", "").startswith(
+        "tracefix: dismiss"))
+    assert (await command(client, dismiss.command.command, *dismiss.command.arguments))["recorded"] == "reject"
     edit(client, uri, 2, (0, 0), (0, 0), "# touched\n")  # version 2, not saved: no run
     after = await code_actions(client, uri, only=[types.CodeActionKind.QuickFix])
     assert not after  # a fix for version 1 is never offered at version 2
