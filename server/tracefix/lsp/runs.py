@@ -13,6 +13,7 @@ soon as the tests and localization are done, then with repair for the quick fixe
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -110,7 +111,10 @@ class Runner:
         if run.cancel.is_set():
             return None
         settings = self.server.config.settings
-        phases = [replace(settings, repair=False), settings] if settings.repair else [settings]
+        partial = _engine_reports_partial()
+        # Without the engine's partial-report hook, a first pass without repair gets the
+        # diagnostics out before the (much longer) repair search.
+        phases = [replace(settings, repair=False), settings] if settings.repair and not partial else [settings]
         path = self.server.path_of(state.uri)
         if path is None:
             self.server.log(f"not a file on disk, not debugging: {state.uri}")
@@ -127,7 +131,12 @@ class Runner:
                 def on_progress(msg: str, pct: int, lo=lo, hi=hi) -> None:
                     loop.call_soon_threadsafe(progress.update, msg, lo + pct * (hi - lo) // 100)
 
-                report = await loop.run_in_executor(self.pool, _debug, path, run, phase, on_progress)
+                def on_partial(report: Report) -> None:
+                    early = replace(report, tests=list(report.tests), blocks=list(report.blocks), suggestions=[])
+                    loop.call_soon_threadsafe(self._publish_early, state, run, early)
+
+                report = await loop.run_in_executor(self.pool, _debug, path, run, phase, on_progress,
+                                                    on_partial if partial else None)
                 if report is None or run.cancel.is_set():
                     self.server.log(f"run of version {run.version} cancelled")
                     return None
@@ -154,17 +163,30 @@ class Runner:
             self.server.log(f"run of version {run.version} took {(time.perf_counter() - t0) * 1000:.0f} ms")
         return snapshot
 
+    def _publish_early(self, state: DocState, run: Run, report: Report) -> None:
+        if not run.cancel.is_set() and self._current(state, run) and not self.server.stopping:
+            self.server.publish(state, run, report, final=False)
+
     def _current(self, state: DocState, run: Run) -> bool:
         doc = self.server.document(state.uri)
         return doc is not None and doc.version == run.version and self.docs.get(state.uri) is state
 
 
-def _debug(path: str, run: Run, settings, on_progress: Callable[[str, int], None]) -> Report | None:
+def _engine_reports_partial() -> bool:
+    """Does ``engine.debug`` take a ``partial`` callback (tests + ranked blocks before repair)?"""
+    from tracefix import engine
+
+    return "partial" in inspect.signature(engine.debug).parameters
+
+
+def _debug(path: str, run: Run, settings, on_progress: Callable[[str, int], None],
+           on_partial: Callable[[Report], None] | None = None) -> Report | None:
     """Worker-thread side of a run: the engine spawns the child processes that run user code."""
     from tracefix import engine
 
     request = engine.Request(path=path, text=run.text, test=None, settings=settings)
+    extra = {"partial": on_partial} if on_partial is not None else {}
     try:
-        return engine.debug(request, progress=on_progress, cancel=run.cancel)
+        return engine.debug(request, progress=on_progress, cancel=run.cancel, **extra)
     except engine.Cancelled:
         return None
