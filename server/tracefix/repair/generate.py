@@ -95,7 +95,7 @@ def _function_level(ctx: Context, func: ast.FunctionDef, scope: list[str]) -> It
                        for n in ast.walk(func))
     if calls_itself:
         yield from ops.base_case(ctx, func, recursion)
-    if any(f.actual == "None" and f.expected not in (None, "None") for f in ctx.failures):
+    if not isinstance(func.body[-1], ast.Return) and _returned_none(ctx, func):
         holds_expected = []
         for f in ctx.failures:
             try:
@@ -105,6 +105,14 @@ def _function_level(ctx: Context, func: ast.FunctionDef, scope: list[str]) -> It
             for env in ctx.envs(func.body[-1].lineno)[0]:
                 holds_expected += [n for n in scope if n in env and env[n] == want]
         yield from ops.missing_return(ctx, func, scope, holds_expected)
+
+
+def _returned_none(ctx: Context, func: ast.FunctionDef) -> bool:
+    """Some failing test saw ``func`` fall off its end (a visit of its last lines returned None)."""
+    lines = range(func.body[-1].lineno, func.end_lineno + 1)
+    blocks = {b.id for b in ctx.seg.blocks if any(b.contains(n) for n in lines)}
+    failing = {f.test.id for f in ctx.failures}
+    return any(v.returned == "None" and bid in blocks for t in failing for bid, v in ctx.run.traces.get(t, []))
 
 
 def _root_of(ctx: Context, cand: Candidate) -> tuple[ast.AST, ast.stmt] | None:

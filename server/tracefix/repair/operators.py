@@ -253,20 +253,31 @@ def function_swap(ctx: Context, node: ast.AST) -> Iterator[Candidate]:
 
 
 def wrong_variable(ctx: Context, node: ast.AST, scope: list[str]) -> Iterator[Candidate]:
-    if not (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in scope):
+    """Another in-scope name. No type filter: a wrong variable usually has the wrong type, that's the bug."""
+    if not (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)):
+        return
+    names = scope + [n for n in _comprehension_names(ctx, node) if n not in scope]
+    if node.id not in names:
         return
     parent = ctx.parents.get(node)
     if isinstance(parent, ast.Call) and parent.func is node:
         return
-    failing, passing = ctx.envs(node.lineno)
-    for other in scope:
-        if other == node.id:
-            continue
-        prior = 0.25
-        types = {(type(e[node.id]), type(e[other])) for e in failing + passing if node.id in e and other in e}
-        if types:
-            prior = 0.45 if all(a is b or {a, b} <= {int, float} for a, b in types) else 0.08
-        yield _expr_candidate(ctx, node, other, "wrong_variable", prior, f"Use `{other}` instead of `{node.id}`")
+    for other in names:
+        if other != node.id:
+            yield _expr_candidate(ctx, node, other, "wrong_variable", 0.3, f"Use `{other}` instead of `{node.id}`")
+
+
+def _comprehension_names(ctx: Context, node: ast.AST) -> list[str]:
+    """Loop variables of the comprehensions enclosing ``node``."""
+    out: list[str] = []
+    while node in ctx.parents:
+        node = ctx.parents[node]
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            for gen in node.generators:
+                out += [n.id for n in ast.walk(gen.target) if isinstance(n, ast.Name) and n.id not in out]
+        if isinstance(node, ast.stmt):
+            break
+    return out
 
 
 def return_value(ctx: Context, stmt: ast.stmt, block_id: str, scope: list[str]) -> Iterator[Candidate]:
@@ -360,15 +371,16 @@ def base_case(ctx: Context, func: ast.FunctionDef, recursion: bool) -> Iterator[
 
 
 def missing_return(ctx: Context, func: ast.FunctionDef, scope: list[str], expected: list) -> Iterator[Candidate]:
-    """The function fell off its end and returned None: return the variable that holds the answer."""
+    """The function fell off its end and returned None: return the value it computed last."""
     last = func.body[-1]
     if isinstance(last, ast.Return):
         return
-    if isinstance(last, ast.Expr) and not isinstance(last.value, ast.Call):
+    if isinstance(last, ast.Expr) and not (isinstance(last.value, ast.Call) and isinstance(last.value.func, ast.Attribute)) \
+            and not (isinstance(last.value, ast.Constant) and isinstance(last.value.value, str)):
         a, b = ctx.src.span(last)
         text = ctx.src.get(last)
         yield Candidate(a, b, f"return {text}", "missing_return", last.lineno, text, f"return {text}",
-                        f"Return `{snippet(text, 30)}`", 0.8)
+                        f"Return `{snippet(text, 30)}`", 0.9 if not isinstance(last.value, ast.Call) else 0.6)
         return
     indent = ctx.src.indent_of(func.body[0].lineno)
     end_line = last.end_lineno
@@ -377,7 +389,7 @@ def missing_return(ctx: Context, func: ast.FunctionDef, scope: list[str], expect
     ranked = sorted(scope, key=lambda n: (n not in expected, scope.index(n)))
     for name in ranked[:4]:
         yield Candidate(at, at, f"{lead}{indent}return {name}\n", "missing_return", end_line, "", f"return {name}",
-                        f"Return `{name}` at the end of `{func.name}`", 0.85 if name in expected else 0.3)
+                        f"Return `{name}` at the end of `{func.name}`", 0.85 if name in expected else 0.45)
 
 
 def delete_statement(ctx: Context, stmt: ast.stmt) -> Iterator[Candidate]:

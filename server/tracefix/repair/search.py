@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from tracefix.config import Settings
@@ -32,6 +32,9 @@ def search(path: str, seg: Segmentation, tests: list[TestCase], baseline: RunRes
            progress: Callable[[str, int], None]) -> tuple[list[Outcome], int]:
     """(strict improvements found, candidates validated)."""
     failing = sum(1 for t in baseline.tests if t.outcome in FAILING)
+    # A mutation can turn a loop infinite; don't let one candidate eat the whole budget. The
+    # traced baseline is slower than an untraced re-run, so a few times its duration is ample.
+    settings = replace(settings, timeout=min(settings.timeout, max(5.0, 3 * baseline.duration_ms / 1000)))
     halt = threading.Event()  # stops runs in flight (budget over or caller cancelled)
     found: list[Outcome] = []
     done_count = 0
