@@ -1,7 +1,7 @@
 """Child-side test runner for the corpus builder and the repair benchmark (stdlib only).
 
 Reads jobs as JSON on stdin, writes one JSON line per job on stdout. A job is a module
-source plus snippets to run against it; each snippet runs under its own wall-clock alarm,
+source plus snippets to run against it; each snippet runs under its own CPU-time alarm,
 so one looping mutant costs one timeout, not the whole batch. User code prints go to
 /dev/null so they cannot corrupt the JSON stream.
 
@@ -25,11 +25,14 @@ def _alarm(_signum, _frame):
 
 
 def _limited(seconds, fn):
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # CPU time, not wall time: on a busy machine a wall clock would turn slow-but-correct runs
+    # into timeouts, and the corpus would change with the load. The parent's wall limit still
+    # catches code that sleeps or blocks.
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         return fn()
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.setitimer(signal.ITIMER_PROF, 0)
 
 
 def _outcome(exc):
@@ -84,7 +87,7 @@ def main():
     devnull = open(os.devnull, "w")
     sys.stdout = devnull
     sys.stderr = devnull
-    signal.signal(signal.SIGALRM, _alarm)
+    signal.signal(signal.SIGPROF, _alarm)
     sys.setrecursionlimit(3000)
     for job in jobs:
         result = run_job(job)

@@ -52,12 +52,12 @@ def run_jobs(jobs: list[dict], batch_size: int = 40, python: str = sys.executabl
     done: dict[str, dict] = {}
     for start in range(0, len(jobs), batch_size):
         batch = jobs[start:start + batch_size]
-        wall = 5.0 + sum(_budget(j) for j in batch)
+        wall = 10.0 + 2 * sum(_budget(j) for j in batch)  # budgets are CPU seconds; leave room for load
         done.update(_run_batch(batch, wall, python, memory_mb))
         for job in batch:
             if job["id"] in done:
                 continue
-            single = _run_batch([job], 5.0 + _budget(job), python, memory_mb)
+            single = _run_batch([job], 10.0 + 2 * _budget(job), python, memory_mb)
             done[job["id"]] = single.get(job["id"]) or {
                 "id": job["id"], "load": "error: crash", "values": {},
                 "results": {t["name"]: "error:crash" for t in job["tests"]}}
