@@ -1,0 +1,270 @@
+// Owns the language client: finds a Python, starts `python -m tracefix serve` over stdio (with
+// the bundled copy of tracefix on PYTHONPATH when the interpreter lacks it), restarts it when
+// settings or the interpreter change, and feeds the status bar from progress and diagnostics.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import {
+  CloseAction,
+  ErrorAction,
+  ExecuteCommandRequest,
+  LanguageClient,
+  LanguageClientOptions,
+  Middleware,
+  ServerOptions,
+  State,
+} from 'vscode-languageclient/node';
+import { Resolution, interpreterCandidates, makeProber, resolveInterpreters } from './core/interpreter';
+import { ReportJson, asReport } from './core/report';
+import { readSettings, serverEnvironment, toServerSettings } from './core/settings';
+import { activeInterpreter, onInterpreterChange } from './pythonExtension';
+import { StatusBar } from './statusBar';
+
+export const ACCEPT_COMMAND = 'tracefix.acceptSuggestion';
+export const REJECT_COMMAND = 'tracefix.rejectSuggestion';
+export const SECRET_KEY = 'tracefix.llm.apiKey';
+
+export class TracefixServer implements vscode.Disposable {
+  client: LanguageClient | undefined;
+  resolution: Resolution | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly progressTokens = new Set<string | number>();
+  private restartTimer: NodeJS.Timeout | undefined;
+  private starting: Promise<void> | undefined;
+  private stopping = false;
+  private readonly diagnosticsChanged = new vscode.EventEmitter<vscode.Uri>();
+  /** Fires after the server published diagnostics for a document. */
+  readonly onDidChangeDiagnostics = this.diagnosticsChanged.event;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly status: StatusBar,
+    readonly output: vscode.LogOutputChannel,
+  ) {
+    this.disposables.push(
+      this.diagnosticsChanged,
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('tracefix')) this.scheduleRestart('settings changed');
+      }),
+      context.secrets.onDidChange((e) => {
+        if (e.key === SECRET_KEY) this.scheduleRestart('API key changed');
+      }),
+    );
+    void onInterpreterChange(() => this.scheduleRestart('Python interpreter changed')).then((d) => d && this.disposables.push(d));
+  }
+
+  get isRunning(): boolean {
+    return this.client?.state === State.Running;
+  }
+
+  private scheduleRestart(why: string): void {
+    if (!vscode.workspace.isTrusted) return;
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      this.output.info(`Restarting: ${why}`);
+      void this.restart();
+    }, 400);
+  }
+
+  private fallbackPaths(): string[] {
+    // bundled/libs is what `npm run package` puts in the .vsix; server/ is the source tree when
+    // the extension runs from a checkout (Extension Development Host).
+    return [path.join(this.context.extensionPath, 'bundled', 'libs'), path.join(this.context.extensionPath, 'server')].filter((p) =>
+      fs.existsSync(path.join(p, 'tracefix', '__init__.py')),
+    );
+  }
+
+  async start(): Promise<void> {
+    if (this.starting) return this.starting;
+    this.starting = this.doStart().finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  private async doStart(): Promise<void> {
+    if (!vscode.workspace.isTrusted) {
+      this.status.dispatch({ type: 'untrusted' });
+      return;
+    }
+    this.status.dispatch({ type: 'serverStarting' });
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    const config = vscode.workspace.getConfiguration('tracefix', folder?.uri);
+    const { settings, problems } = readSettings((k) => config.get(k));
+    problems.forEach((p) => this.output.warn(p));
+
+    const candidates = interpreterCandidates({
+      setting: settings.interpreter,
+      pythonExtension: await activeInterpreter(folder?.uri),
+      workspaceFolder: folder?.uri.fsPath,
+    });
+    const resolution = await resolveInterpreters(candidates, this.fallbackPaths(), makeProber());
+    this.resolution = resolution;
+    resolution.notes.forEach((n) => this.output.info(n));
+    if (!resolution.ok) {
+      this.output.error(resolution.reason);
+      this.status.dispatch({ type: 'noPython', reason: resolution.reason });
+      void vscode.window.showErrorMessage(`Tracefix: ${resolution.reason}.`, 'Set Interpreter', 'Show Log').then((pick) => {
+        if (pick === 'Set Interpreter') void vscode.commands.executeCommand('workbench.action.openSettings', 'tracefix.interpreter');
+        if (pick === 'Show Log') this.output.show();
+      });
+      return;
+    }
+    const { user, server, pythonPath } = resolution;
+    this.output.info(
+      `User code runs on ${user.executable} (${user.version.join('.')}, from ${user.source}); server runs on ${server.executable}` +
+        (pythonPath.length ? ` with the bundled tracefix (${pythonPath.join(', ')})` : ' with its installed tracefix'),
+    );
+    const apiKey = await this.context.secrets.get(SECRET_KEY);
+    const serverSettings = toServerSettings(settings, user.executable);
+    const serverOptions: ServerOptions = {
+      command: server.executable,
+      args: ['-m', 'tracefix', 'serve'],
+      options: {
+        cwd: folder?.uri.fsPath,
+        env: serverEnvironment(process.env, settings, apiKey, pythonPath),
+      },
+    };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [
+        { scheme: 'file', language: 'python' },
+        { scheme: 'untitled', language: 'python' },
+      ],
+      initializationOptions: serverSettings,
+      outputChannel: this.output,
+      diagnosticCollectionName: 'tracefix',
+      middleware: this.middleware(serverSettings),
+      errorHandler: {
+        error: () => ({ action: ErrorAction.Continue }),
+        closed: () => {
+          if (this.stopping) return { action: CloseAction.DoNotRestart, handled: true };
+          this.status.dispatch({ type: 'serverFailed', message: 'The tracefix server stopped unexpectedly' });
+          return { action: CloseAction.DoNotRestart, message: 'The tracefix server stopped. Run "Tracefix: Restart Server" after checking the Tracefix log.' };
+        },
+      },
+    };
+    const client = new LanguageClient('tracefix', 'Tracefix', serverOptions, clientOptions);
+    this.client = client;
+    client.onDidChangeState((e) => {
+      if (e.newState === State.Running) this.status.dispatch({ type: 'serverReady' });
+      else if (e.newState === State.Stopped && !this.stopping && this.status.current.server.kind !== 'error') this.status.dispatch({ type: 'serverStopped' });
+    });
+    try {
+      await client.start();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.output.error(`Could not start the tracefix server: ${message}`);
+      this.status.dispatch({ type: 'serverFailed', message });
+      void vscode.window.showErrorMessage(`Tracefix: the server did not start (${message}).`, 'Show Log').then((p) => p && this.output.show());
+    }
+  }
+
+  private middleware(serverSettings: Record<string, unknown>): Middleware {
+    return {
+      workspace: {
+        // The server asks for the `tracefix` section; answer with the resolved settings so it
+        // sees the same interpreter the client chose.
+        configuration: async (params, token, next) => {
+          const result = await next(params, token);
+          if (!Array.isArray(result)) return result;
+          return params.items.map((item, i) => (item.section === 'tracefix' ? serverSettings : result[i]));
+        },
+      },
+      handleWorkDoneProgress: (token, params, next) => {
+        if (params.kind === 'begin') {
+          this.progressTokens.add(token);
+          this.status.dispatch({ type: 'runStarted', title: params.title });
+        } else if (params.kind === 'end' && this.progressTokens.delete(token)) {
+          this.status.dispatch({ type: 'runEnded' });
+        }
+        next(token, params);
+      },
+      handleDiagnostics: (uri, diagnostics, next) => {
+        next(uri, diagnostics);
+        this.diagnosticsChanged.fire(uri);
+      },
+      provideCodeActions: async (document, range, context, token, next) => {
+        const actions = (await next(document, range, context, token)) ?? [];
+        return withDismissActions(document, actions);
+      },
+    };
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    this.progressTokens.clear();
+    if (!client) return;
+    this.stopping = true;
+    try {
+      if (client.state !== State.Stopped) await client.stop(5000);
+    } catch (err) {
+      this.output.warn(`Stopping the server: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      this.stopping = false;
+    }
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  /** Sends workspace/executeCommand to the server and returns its result. */
+  async executeServerCommand(command: string, args: unknown[]): Promise<unknown> {
+    const client = this.requireClient();
+    return client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
+  }
+
+  /** The schema-1 report for a document (and optionally one test), from `tracefix/trace`. */
+  async requestTrace(uri: vscode.Uri, testId?: string): Promise<ReportJson | undefined> {
+    const client = this.requireClient();
+    const params: Record<string, string> = { uri: uri.toString() };
+    if (testId) params.testId = testId;
+    return asReport(await client.sendRequest('tracefix/trace', params));
+  }
+
+  requireClient(): LanguageClient {
+    if (!this.client || this.client.state !== State.Running) {
+      throw new Error(this.notRunningReason());
+    }
+    return this.client;
+  }
+
+  notRunningReason(): string {
+    if (!vscode.workspace.isTrusted) return 'Tracefix runs your tests, so it is off until you trust this workspace';
+    if (this.resolution && !this.resolution.ok) return this.resolution.reason;
+    return 'The tracefix server is not running; see the Tracefix log or run "Tracefix: Restart Server"';
+  }
+
+  dispose(): void {
+    clearTimeout(this.restartTimer);
+    void this.stop();
+    this.disposables.forEach((d) => d.dispose());
+  }
+}
+
+/**
+ * For each tracefix quick fix, offers "Dismiss" (reported to the server as a rejection, which
+ * teaches the decide stage) unless the server already does, and makes sure one fix per diagnostic is preferred so it is the
+ * one the editor's auto-fix applies.
+ */
+export function withDismissActions(document: vscode.TextDocument, actions: (vscode.Command | vscode.CodeAction)[]): (vscode.Command | vscode.CodeAction)[] {
+  const out = [...actions];
+  let anyPreferred = false;
+  const fixes: vscode.CodeAction[] = [];
+  const commandOf = (a: vscode.Command | vscode.CodeAction) => (a instanceof vscode.CodeAction ? a.command : a);
+  // The server may already offer its own dismiss actions; never offer two for one suggestion.
+  const dismissed = new Set(actions.map(commandOf).filter((c) => c?.command === REJECT_COMMAND).map((c) => String(c?.arguments?.[1])));
+  for (const a of actions) {
+    if (!(a instanceof vscode.CodeAction) || a.command?.command !== ACCEPT_COMMAND) continue;
+    fixes.push(a);
+    anyPreferred ||= a.isPreferred === true;
+    const id = a.command.arguments?.[1];
+    if (id === undefined || dismissed.has(String(id))) continue;
+    const dismiss = new vscode.CodeAction(`Tracefix: dismiss "${a.title}"`, vscode.CodeActionKind.QuickFix.append('tracefix.dismiss'));
+    dismiss.diagnostics = a.diagnostics;
+    dismiss.command = { title: 'Dismiss suggestion', command: REJECT_COMMAND, arguments: [document.uri.toString(), id] };
+    out.push(dismiss);
+  }
+  if (!anyPreferred && fixes.length > 0) fixes[0].isPreferred = true;
+  return out;
+}
