@@ -255,3 +255,18 @@ def test_script_and_doctest_sources(tmp_path):
     outcomes = {t.id: (t.outcome, t.message) for t in res.tests}
     assert outcomes["doctest:half"][0] == "failed" and "expected 2" in outcomes["doctest:half"][1]
     assert outcomes["__main__"][0] == "failed" and outcomes["__main__"][1].startswith("AssertionError")
+
+
+def test_module_inside_a_package_with_relative_imports(tmp_path):
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "util.py").write_text("def twice(x):\n    return 2 * x\n")
+    (pkg / "test_core.py").write_text("from pkg.core import quad\n\ndef test_quad():\n    assert quad(2) == 8\n")
+    doc = pkg / "core.py"
+    doc.write_text("from .util import twice\n\ndef quad(x):\n    return twice(twice(x))\n")
+    text = "from .util import twice\n\ndef quad(x):\n    return twice(twice(x)) + 1\n"  # unsaved edit
+    seg = segment.segment(text)
+    res = trace.run_tests(str(doc), text, seg, discover.discover(str(doc), text), Settings())
+    (t,) = res.tests
+    assert t.outcome == "failed" and t.comparison["left"] == "9", res.tests

@@ -116,9 +116,7 @@ def _read_capped(path: str, cap: int) -> tuple[str, int]:
 def _mirror(path: str, text: str, scratch: str) -> tuple[str, str]:
     """Copy the document's folder (and enclosing package dirs) into scratch; return (doc dir, doc path) there."""
     src_dir = os.path.dirname(os.path.abspath(path))
-    root = src_dir
-    while os.path.exists(os.path.join(root, "__init__.py")) and os.path.dirname(root) != root:
-        root = os.path.dirname(root)
+    root = _package_root(src_dir)
     rel_dir = os.path.relpath(src_dir, root)
     scratch = os.path.realpath(scratch)
     base = os.path.join(scratch, "src")
@@ -138,6 +136,14 @@ def _mirror(path: str, text: str, scratch: str) -> tuple[str, str]:
     with open(target, "w", encoding="utf-8", errors="surrogateescape") as f:
         f.write(text)
     return doc_dir, target
+
+
+def _package_root(folder: str) -> str:
+    """The folder imports start from: above every enclosing package (a dir with __init__.py)."""
+    root = folder
+    while os.path.exists(os.path.join(root, "__init__.py")) and os.path.dirname(root) != root:
+        root = os.path.dirname(root)
+    return root
 
 
 def _copy_py(src: str, dst: str, budget: list[int], recurse: bool) -> None:
@@ -165,9 +171,7 @@ def _copy_py(src: str, dst: str, budget: list[int], recurse: bool) -> None:
 def _import_roots(path: str, scratch: str) -> list[str]:
     """Original folders appended after the mirror: modules we did not copy still import from disk."""
     src_dir = os.path.dirname(os.path.abspath(path))
-    root = src_dir
-    while os.path.exists(os.path.join(root, "__init__.py")) and os.path.dirname(root) != root:
-        root = os.path.dirname(root)
+    root = _package_root(src_dir)
     return [os.path.join(os.path.realpath(scratch), "src")] + ([] if root == src_dir else [root]) + [src_dir]
 
 
