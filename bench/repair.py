@@ -201,6 +201,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"top3{mark('top3')} fix{mark('fixed')} shown={row.get('shown', 0)} {row.get('seconds', 0):.1f}s"
                   + (f"  ERROR {row['error']}" if row.get("error") else ""), file=sys.stderr, flush=True)
     summary = {name: summarize([r for r in rows if keep(r)]) for name, keep in GROUPS}
+    # Per injected operator (single bugs only), so the repair engine's blind spots are visible.
+    operators = sorted({r["operators"][0] for r in rows if r["kind"] == "single"})
+    by_operator = {op: summarize([r for r in rows if r["kind"] == "single" and r["operators"] == [op]])
+                   for op in operators}
     headers = ["programs", "n", "detect", "top1", "top3", "line top1", "line top3", "fix(shown)", "fix(any)",
                "shown", "shown prec", "median s"]
     body = [[name, s["programs"], s["detection"], s["top1"], s["top3"], s["line_top1"], s["line_top3"],
@@ -208,6 +212,11 @@ def main(argv: list[str] | None = None) -> int:
              f"{s['median_seconds']:.1f}" if s["median_seconds"] is not None else None]
             for name, s in summary.items() if s["programs"]]
     print(table(headers, body))
+    if by_operator:
+        print()
+        print(table(["single bug: operator", "n", "top1", "top3", "line top1", "fix(shown)", "fix(any)"],
+                    [[op, s["programs"], s["top1"], s["top3"], s["line_top1"], s["fix_rate"], s["fix_rate_any"]]
+                     for op, s in by_operator.items()]))
     result = {
         "command": "bench/repair.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "settings": {"budget_seconds": args.budget, "sample": args.sample, "limit": args.limit, "seed": args.seed,
@@ -217,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         "cpus": os.cpu_count(),
         "wall_seconds": round(time.perf_counter() - t0, 1),
         "summary": summary,
+        "by_operator": {op: {k: s[k] for k in ("programs", "top1", "top3", "line_top1", "fix_rate", "fix_rate_any")}
+                        for op, s in by_operator.items()},
         "programs": rows,
     }
     args.out.write_text(json.dumps(result, indent=1) + "\n")
