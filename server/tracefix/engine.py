@@ -41,7 +41,9 @@ class _Clock:
 
 
 def debug(request: Request, progress: Progress | None = None,
-          cancel: threading.Event | None = None) -> Report:
+          cancel: threading.Event | None = None,
+          partial: Callable[[Report], None] | None = None) -> Report:
+    """Run the pipeline; ``partial`` receives the report once tests and ranked blocks are final (before repair)."""
     from tracefix import decide, discover, localize, repair, segment, trace
     from tracefix.sandbox import resolve_python
 
@@ -105,6 +107,8 @@ def debug(request: Request, progress: Progress | None = None,
     report.blocks = [b for b in localize.localize(seg, run, text) if b.suspiciousness > 0]
     t = clock.lap("localize", t)
     check()
+    if partial is not None:
+        partial(report)  # editors show failing tests and suspects while the fix search runs
 
     if settings.repair:
         progress("repairing", 55)
