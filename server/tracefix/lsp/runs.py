@@ -13,7 +13,6 @@ soon as the tests and localization are done, then with repair for the quick fixe
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -111,10 +110,6 @@ class Runner:
         if run.cancel.is_set():
             return None
         settings = self.server.config.settings
-        partial = _engine_reports_partial()
-        # Without the engine's partial-report hook, a first pass without repair gets the
-        # diagnostics out before the (much longer) repair search.
-        phases = [replace(settings, repair=False), settings] if settings.repair and not partial else [settings]
         path = self.server.path_of(state.uri)
         if path is None:
             self.server.log(f"not a file on disk, not debugging: {state.uri}")
@@ -124,29 +119,23 @@ class Runner:
                                on_cancel=lambda: self._cancel(run, "cancelled from the progress bar"))
         snapshot = None
         t0 = time.perf_counter()
+        def on_progress(msg: str, pct: int) -> None:
+            loop.call_soon_threadsafe(progress.update, msg, pct)
+
+        def on_partial(report: Report) -> None:
+            # Failing tests and suspects are final before repair: publish them without waiting for fixes.
+            early = replace(report, tests=list(report.tests), blocks=list(report.blocks), suggestions=[])
+            loop.call_soon_threadsafe(self._publish_early, state, run, early)
+
         try:
-            for i, phase in enumerate(phases):
-                lo, hi = (0, 30) if len(phases) > 1 and i == 0 else ((30, 100) if len(phases) > 1 else (0, 100))
-
-                def on_progress(msg: str, pct: int, lo=lo, hi=hi) -> None:
-                    loop.call_soon_threadsafe(progress.update, msg, lo + pct * (hi - lo) // 100)
-
-                def on_partial(report: Report) -> None:
-                    early = replace(report, tests=list(report.tests), blocks=list(report.blocks), suggestions=[])
-                    loop.call_soon_threadsafe(self._publish_early, state, run, early)
-
-                report = await loop.run_in_executor(self.pool, _debug, path, run, phase, on_progress,
-                                                    on_partial if partial else None)
-                if report is None or run.cancel.is_set():
-                    self.server.log(f"run of version {run.version} cancelled")
-                    return None
-                if not self._current(state, run):
-                    self.server.log(f"dropping results for version {run.version}: the document moved on")
-                    return None
-                last = i == len(phases) - 1 or not report.failing
-                snapshot = self.server.publish(state, run, report, final=last)
-                if last:
-                    break
+            report = await loop.run_in_executor(self.pool, _debug, path, run, settings, on_progress, on_partial)
+            if report is None or run.cancel.is_set():
+                self.server.log(f"run of version {run.version} cancelled")
+                return None
+            if not self._current(state, run):
+                self.server.log(f"dropping results for version {run.version}: the document moved on")
+                return None
+            snapshot = self.server.publish(state, run, report, final=True)
         except asyncio.CancelledError:  # the server is shutting down
             run.cancel.set()
             raise
@@ -172,21 +161,13 @@ class Runner:
         return doc is not None and doc.version == run.version and self.docs.get(state.uri) is state
 
 
-def _engine_reports_partial() -> bool:
-    """Does ``engine.debug`` take a ``partial`` callback (tests + ranked blocks before repair)?"""
-    from tracefix import engine
-
-    return "partial" in inspect.signature(engine.debug).parameters
-
-
 def _debug(path: str, run: Run, settings, on_progress: Callable[[str, int], None],
-           on_partial: Callable[[Report], None] | None = None) -> Report | None:
+           on_partial: Callable[[Report], None]) -> Report | None:
     """Worker-thread side of a run: the engine spawns the child processes that run user code."""
     from tracefix import engine
 
     request = engine.Request(path=path, text=run.text, test=None, settings=settings)
-    extra = {"partial": on_partial} if on_partial is not None else {}
     try:
-        return engine.debug(request, progress=on_progress, cancel=run.cancel, **extra)
+        return engine.debug(request, progress=on_progress, cancel=run.cancel, partial=on_partial)
     except engine.Cancelled:
         return None
