@@ -100,6 +100,7 @@ def debug(request: Request, progress: Progress | None = None,
     check()
 
     if not report.failing:
+        decide.decide(report, settings)  # abstains, and says there is no failing test to check a fix against
         return _finish(report, clock)
 
     progress("localizing", 40)
