@@ -36,6 +36,17 @@ def _count(text: str) -> int:
     return max(1, len(text) // 4)
 
 
+def _send_json(h: BaseHTTPRequestHandler, status: int, payload: bytes, headers: dict) -> None:
+    h.send_response(status)
+    for k, v in headers.items():
+        h.send_header(k, str(v))
+    h.send_header("Content-Type", "application/json")
+    h.send_header("Content-Length", str(len(payload)))
+    h.send_header("Connection", "close")
+    h.end_headers()
+    h.wfile.write(payload)
+
+
 class FakeOpenAI:
     def __init__(self, script: list[Step | Callable[[dict], Step]] | None = None,
                  responder: Callable[[dict], Step] | None = None):
@@ -93,16 +104,9 @@ class FakeOpenAI:
         if step.get("delay"):
             time.sleep(step["delay"])
         if "status" in step:
-            payload = json.dumps({"error": {"message": step.get("message", "scripted error"),
-                                            "type": "scripted", "code": step["status"]}}).encode()
-            h.send_response(step["status"])
-            for k, v in (step.get("headers") or {}).items():
-                h.send_header(k, str(v))
-            h.send_header("Content-Type", "application/json")
-            h.send_header("Content-Length", str(len(payload)))
-            h.send_header("Connection", "close")
-            h.end_headers()
-            h.wfile.write(payload)
+            _send_json(h, step["status"], json.dumps({"error": {
+                "message": step.get("message", "scripted error"), "type": "scripted", "code": step["status"]}}).encode(),
+                step.get("headers") or {})
             return
         content = step.get("content", "")
         finish = step.get("finish", "stop")
@@ -119,12 +123,7 @@ class FakeOpenAI:
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
                              "finish_reason": finish}],
                 **({"usage": usage} if step.get("usage", True) else {})}).encode()
-            h.send_response(200)
-            h.send_header("Content-Type", "application/json")
-            h.send_header("Content-Length", str(len(payload)))
-            h.send_header("Connection", "close")
-            h.end_headers()
-            h.wfile.write(payload)
+            _send_json(h, 200, payload, {})
             return
         h.send_response(200)
         h.send_header("Content-Type", "text/event-stream")
