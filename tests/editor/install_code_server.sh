@@ -14,6 +14,9 @@ cd "$DEST"
 
 # 1. The package itself; its install scripts need root flags, kerberos headers and downloads, so skip them.
 npm install --no-audit --no-fund --ignore-scripts "code-server@$VERSION"
+# Its password hashing module is native: node-pre-gyp cannot download a prebuilt one here, so
+# it falls back to compiling (needs only Node's headers).
+npm_config_yes=true npm rebuild argon2
 VS="$DEST/node_modules/code-server/lib/vscode"
 
 # 2. VS Code's runtime dependencies, then rebuild the native ones against this Node (node-pty's

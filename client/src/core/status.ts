@@ -77,7 +77,7 @@ export interface StatusView {
   command: 'showTrace' | 'restartServer' | 'manageTrust' | 'showOutput' | 'debug';
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const plural = (n: number, word: string, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
 
 export function render(state: StatusState): StatusView {
   const s = state.server;
@@ -96,7 +96,7 @@ export function render(state: StatusState): StatusView {
     case 'stopped':
       return { text: '$(debug-stop) Tracefix: stopped', tooltip: 'The tracefix server is not running. Click to restart it.', tone: 'warning', command: 'restartServer' };
     case 'starting':
-      return { text: '$(loading~spin) Tracefix', tooltip: 'Starting the tracefix server…', tone: 'normal', command: 'showTrace' };
+      return { text: '$(loading~spin) Tracefix: starting', tooltip: 'Starting the tracefix server…', tone: 'normal', command: 'showTrace' };
     case 'ready':
       break;
   }
@@ -112,8 +112,8 @@ export function render(state: StatusState): StatusView {
   if (!doc) return { text: '$(debug-alt) Tracefix', tooltip: 'Idle. Click to show the trace; run Tracefix: Debug with Trace to trace this file.', tone: 'normal', command: 'showTrace' };
   if (doc.fixes > 0) {
     return {
-      text: `$(lightbulb) Tracefix: ${plural(doc.fixes, 'fix')} available`,
-      tooltip: `${plural(doc.failing, 'failing test')}; ${plural(doc.fixes, 'validated fix')} in the lightbulb. Click to show the trace.`,
+      text: `$(lightbulb) Tracefix: ${plural(doc.fixes, 'fix', 'fixes')} available`,
+      tooltip: `${plural(doc.failing, 'failing test')}; ${plural(doc.fixes, 'validated fix', 'validated fixes')} in the lightbulb. Click to show the trace.`,
       tone: 'warning',
       command: 'showTrace',
     };

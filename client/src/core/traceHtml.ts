@@ -147,7 +147,9 @@ export function renderTraceHtml(input: TraceViewInput): string {
   const timeline = test
     ? steps.length
       ? `<ol class="timeline" aria-label="Blocks executed by ${escapeHtml(test.id)}">${steps.map((s) => stepCard(s, input.documentLines, maxCode, steps.length)).join('')}</ol>`
-      : `<p class="muted">No block of this file ran during <code>${escapeHtml(test.id)}</code>.</p>`
+      : test.outcome === 'passed'
+        ? `<p class="passed"><span aria-hidden="true">✓</span> <code>${escapeHtml(test.id)}</code> passes. Block traces are kept for failing tests.</p>`
+        : `<p class="muted">No block of this file ran during <code>${escapeHtml(test.id)}</code>.</p>`
     : '';
   const notes = [report.error ? `<p class="error">${escapeHtml(report.error)}</p>` : '', ...(report.messages ?? []).map((m) => `<p class="muted">${escapeHtml(m)}</p>`)].join('');
   const suggestions = report.suggestions.length

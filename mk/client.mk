@@ -1,0 +1,40 @@
+# The VS Code extension: unit tests (node's test runner) and the real-editor end-to-end test
+# (code-server in headless Chromium). `make test` runs both; the install steps are prerequisites.
+NODE_STAMP := node_modules/.installed
+CODE_SERVER_VERSION := 4.100.3
+CODE_SERVER_DIR := .tools/code-server
+CODE_SERVER_STAMP := $(CODE_SERVER_DIR)/.installed-$(CODE_SERVER_VERSION)
+VSIX := dist/tracefix.vsix
+VSIX_INPUTS := package.json package-lock.json pyproject.toml .vscodeignore client/README.md \
+  $(shell find client/src client/media client/scripts server/tracefix -type f \( -name '*.ts' -o -name '*.js' -o -name '*.mjs' -o -name '*.css' -o -name '*.sh' -o -name '*.py' \) -not -path '*/__pycache__/*' 2>/dev/null)
+
+.PHONY: client-build client-package test-client test-editor editor-system-deps
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+client-build: $(NODE_STAMP)
+	npm run build
+
+$(VSIX): $(NODE_STAMP) $(STAMP) $(VSIX_INPUTS)
+	PY=$(BIN)/python npm run package
+
+client-package: $(VSIX)
+
+test-client: $(NODE_STAMP)
+	npm test
+
+# Debian's chromium and ripgrep (code-server's search), only when missing.
+editor-system-deps:
+	@command -v chromium >/dev/null 2>&1 && command -v rg >/dev/null 2>&1 || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium ripgrep; }
+
+$(CODE_SERVER_STAMP): tests/editor/install_code_server.sh | editor-system-deps
+	CODE_SERVER_VERSION=$(CODE_SERVER_VERSION) bash tests/editor/install_code_server.sh $(CODE_SERVER_DIR)
+
+test-editor: $(STAMP) $(NODE_STAMP) $(VSIX) $(CODE_SERVER_STAMP) editor-system-deps
+	TRACEFIX_E2E=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/editor/test_vscode_extension.py
+	@cat tests/artifacts/e2e-timings.json
+
+test: test-client test-editor
