@@ -99,7 +99,9 @@ def analyse_failure(result: TestResult, run: RunResult, seg: Segmentation, tree:
         if idx is not None:
             bid, visit = trace[idx]
             failure.producer = (idx, bid, visit)
-            failure.note(bid, 0.9, f"Returned {short(failure.actual)} in {result.id}, where the test "
+            # `return total` only hands back a value made elsewhere; `return a / b` computes it here.
+            strength = 0.9 if _computes_return(tree, blocks[bid]) else 0.65
+            failure.note(bid, strength, f"Returned {short(failure.actual)} in {result.id}, where the test "
                                    f"expected {short(failure.expected)}")
             names = _returned_names(tree, blocks[bid])
             _flow_back(failure, trace, idx, blocks, tree, names,
@@ -114,9 +116,29 @@ def _flow_back(failure: Failure, trace: list[tuple[str, Visit]], idx: int, block
     func = blocks[trace[idx][0]].function
     tracked = set(names)
     decay = 1.0
+    # A visit is recorded when its block is entered, so helpers the producing block itself called
+    # appear right after it, one level deeper.
+    for j in range(idx + 1, len(trace)):
+        bid, visit = trace[j]
+        if visit.depth <= end.depth:
+            break
+        if bid in blocks and visit.depth == end.depth + 1 and visit.returned not in (None, "None") \
+                and not is_test_function(blocks[bid].function):
+            failure.note(bid, 0.75 if _computes_return(tree, blocks[bid]) else 0.5,
+                         f"Returned {short(visit.returned)} from {blocks[bid].function} in "
+                                    f"{failure.test.id}, a value that flows into {what}")
     for j in range(idx - 1, -1, -1):
         bid, visit = trace[j]
-        if bid not in blocks or blocks[bid].function != func or visit.call != end.call or visit.depth != end.depth:
+        if bid not in blocks or visit.depth < end.depth:
+            break  # left the call that produced the value
+        if visit.depth == end.depth + 1 and visit.returned not in (None, "None") \
+                and not is_test_function(blocks[bid].function):
+            # A helper's return value is part of what this call computed.
+            failure.note(bid, (0.75 if _computes_return(tree, blocks[bid]) else 0.5) * decay,
+                         f"Returned {short(visit.returned)} from {blocks[bid].function} in "
+                                            f"{failure.test.id}, a value that flows into {what}")
+            continue
+        if blocks[bid].function != func or visit.call != end.call or visit.depth != end.depth:
             continue
         changed = [n for n in tracked if visit.after.get(n) is not None and visit.before.get(n) != visit.after.get(n)]
         if changed:
@@ -190,6 +212,13 @@ def _returned_names(tree: ast.AST | None, block: Block) -> set[str]:
         if isinstance(stmt, ast.Return) and stmt.value is not None:
             out |= {n.id for n in ast.walk(stmt.value) if isinstance(n, ast.Name)}
     return out
+
+
+def _computes_return(tree: ast.AST | None, block: Block) -> bool:
+    for stmt in _stmts_in(tree, block):
+        if isinstance(stmt, ast.Return):
+            return stmt.value is not None and not isinstance(stmt.value, (ast.Name, ast.Constant))
+    return True
 
 
 def _reads_of(tree: ast.AST | None, block: Block, targets: set[str]) -> set[str]:

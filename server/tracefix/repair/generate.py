@@ -30,7 +30,7 @@ def candidates(ctx: Context, blocks: list[ScoredBlock], path: str = "<doc>") -> 
                  if f.test.exception and f.test.exception.get("line") and f.site}
     for rank, sb in enumerate(ranked):
         weight = max(sb.suspiciousness, 0.05) * RANK_DECAY ** rank
-        for cand in _for_block(ctx, sb, exc_lines):
+        for cand in _safely(_for_block(ctx, sb, exc_lines)):
             cand.block, cand.block_rank = sb.block.id, rank
             cand.score = weight * cand.prior * _predict(ctx, cand) * _reached(ctx, sb, cand)
             text = cand.apply(ctx.src.text)
@@ -40,6 +40,12 @@ def candidates(ctx: Context, blocks: list[ScoredBlock], path: str = "<doc>") -> 
             if prev is None or prev.score < cand.score:
                 cand.new_text = text
                 best[text] = cand
+    # A header edit reached through a guarded block is reported against the block that holds its line.
+    rank_of = {sb.block.id: r for r, sb in enumerate(ranked)}
+    for cand in best.values():
+        home = ctx.seg.block_at(cand.line)
+        if home is not None and home.id in rank_of:
+            cand.block_rank, cand.block = rank_of[home.id], home.id
     ordered = sorted(best.values(), key=lambda c: (-c.score, c.block_rank, c.line, c.start))
     return [c for c in ordered if _compiles(c.new_text, path)]
 
@@ -52,6 +58,14 @@ def _reached(ctx: Context, sb: ScoredBlock, cand: Candidate) -> float:
                 and sb.block.contains(cand.line):
             return 0.1
     return 1.0
+
+
+def _safely(gen: Iterable[Candidate]) -> Iterable[Candidate]:
+    """Stop one block's enumeration, not the debug run, if an operator trips on unusual code."""
+    try:
+        yield from gen
+    except Exception:  # noqa: BLE001 - the candidates produced so far are still good
+        return
 
 
 def _compiles(text: str, path: str) -> bool:
@@ -169,6 +183,8 @@ def _predict(ctx: Context, cand: Candidate) -> float:
     if f_changed is None:
         return 1.0
     is_cond = isinstance(stmt, (ast.If, ast.While))
+    if f_changed and p_changed is None:
+        return 1.3 if is_cond else 1.0  # no passing test to tell a fix from a break
     if f_changed and not p_changed:
         if is_cond:
             cand.evidence = (f"on the failing inputs `{snippet(old_src, 30)}` and `{snippet(new_src, 30)}` "

@@ -262,9 +262,26 @@ def wrong_variable(ctx: Context, node: ast.AST, scope: list[str]) -> Iterator[Ca
     parent = ctx.parents.get(node)
     if isinstance(parent, ast.Call) and parent.func is node:
         return
+    fits = _element_fit(ctx, node, parent)
     for other in names:
         if other != node.id:
-            yield _expr_candidate(ctx, node, other, "wrong_variable", 0.3, f"Use `{other}` instead of `{node.id}`")
+            prior = 0.9 if fits.get(other) else 0.3
+            yield _expr_candidate(ctx, node, other, "wrong_variable", prior, f"Use `{other}` instead of `{node.id}`")
+
+
+def _element_fit(ctx: Context, node: ast.Name, parent: ast.AST | None) -> dict[str, bool]:
+    """For `xs.append(v)`: which names hold values of the type `xs` already holds, when `v` does not."""
+    if not (isinstance(parent, ast.Call) and isinstance(parent.func, ast.Attribute)
+            and parent.func.attr in ("append", "add", "insert") and node in parent.args
+            and isinstance(parent.func.value, ast.Name)):
+        return {}
+    container = parent.func.value.id
+    failing, passing = ctx.envs(node.lineno)
+    kinds = {type(x) for e in failing + passing if isinstance(e.get(container), (list, set))
+             for x in e[container]}
+    if not kinds or any(type(e[node.id]) in kinds for e in failing if node.id in e):
+        return {}
+    return {n: True for e in failing for n, v in e.items() if type(v) in kinds and n != container}
 
 
 def _comprehension_names(ctx: Context, node: ast.AST) -> list[str]:
