@@ -33,6 +33,7 @@ def cli_pass(root: Path) -> list[dict]:
 
 def lsp_pass(root: Path) -> dict:
     """One server, every case opened; after each run a hover and a codeAction must be answered."""
+    root.mkdir(parents=True, exist_ok=True)
     srv = wire.Server(env={**cases.secret_env(), "TRACEFIX_DATA_DIR": str(root / "data")}, cwd=str(root))
     srv.initialize({"runOn": "save", "timeoutSeconds": cases.RUN_TIMEOUT, "repairSeconds": cases.REPAIR_SECONDS})
     rows, hung, crashed = [], 0, False
