@@ -200,11 +200,36 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[{i}/{len(programs)}] {program['id']:<12} detect{mark('detected')} top1{mark('top1')} "
                   f"top3{mark('top3')} fix{mark('fixed')} shown={row.get('shown', 0)} {row.get('seconds', 0):.1f}s"
                   + (f"  ERROR {row['error']}" if row.get("error") else ""), file=sys.stderr, flush=True)
+            report(rows, args, settings, argv, t0, complete=False)
+    report(rows, args, settings, argv, t0, complete=True)
+    return 0
+
+
+def report(rows: list[dict], args, settings, argv, t0: float, complete: bool) -> None:
+    """Write repair.json (also after every program, so an interrupted run keeps its rows);
+    print the tables when the run is complete."""
     summary = {name: summarize([r for r in rows if keep(r)]) for name, keep in GROUPS}
     # Per injected operator (single bugs only), so the repair engine's blind spots are visible.
     operators = sorted({r["operators"][0] for r in rows if r["kind"] == "single"})
     by_operator = {op: summarize([r for r in rows if r["kind"] == "single" and r["operators"] == [op]])
                    for op in operators}
+    result = {
+        "command": "bench/repair.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "complete": complete,
+        "settings": {"budget_seconds": args.budget, "sample": args.sample, "limit": args.limit, "seed": args.seed,
+                     "source": args.source, "precision": settings.precision, "workers": settings.workers},
+        "corpus_seed": json.loads((args.corpus / "index.json").read_text()).get("seed"),
+        "python": sys.version.split()[0],
+        "cpus": os.cpu_count(),
+        "wall_seconds": round(time.perf_counter() - t0, 1),
+        "summary": summary,
+        "by_operator": {op: {k: s[k] for k in ("programs", "top1", "top3", "line_top1", "fix_rate", "fix_rate_any")}
+                        for op, s in by_operator.items()},
+        "programs": rows,
+    }
+    args.out.write_text(json.dumps(result, indent=1) + "\n")
+    if not complete:
+        return
     headers = ["programs", "n", "detect", "top1", "top3", "line top1", "line top3", "fix(shown)", "fix(any)",
                "shown", "shown prec", "median s"]
     body = [[name, s["programs"], s["detection"], s["top1"], s["top3"], s["line_top1"], s["line_top3"],
@@ -217,23 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         print(table(["single bug: operator", "n", "top1", "top3", "line top1", "fix(shown)", "fix(any)"],
                     [[op, s["programs"], s["top1"], s["top3"], s["line_top1"], s["fix_rate"], s["fix_rate_any"]]
                      for op, s in by_operator.items()]))
-    result = {
-        "command": "bench/repair.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "settings": {"budget_seconds": args.budget, "sample": args.sample, "limit": args.limit, "seed": args.seed,
-                     "source": args.source, "precision": settings.precision, "workers": settings.workers},
-        "corpus": json.loads((args.corpus / "index.json").read_text()).get("seed"),
-        "python": sys.version.split()[0],
-        "cpus": os.cpu_count(),
-        "wall_seconds": round(time.perf_counter() - t0, 1),
-        "summary": summary,
-        "by_operator": {op: {k: s[k] for k in ("programs", "top1", "top3", "line_top1", "fix_rate", "fix_rate_any")}
-                        for op, s in by_operator.items()},
-        "programs": rows,
-    }
-    args.out.write_text(json.dumps(result, indent=1) + "\n")
-    print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out} and "
-          f"{args.suggestions.name}", file=sys.stderr)
-    return 0
+    print(f"wrote {args.out} and {args.suggestions}", file=sys.stderr)
 
 
 if __name__ == "__main__":
