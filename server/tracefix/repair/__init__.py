@@ -7,7 +7,6 @@ edit is validated against the original run like any other candidate.
 """
 from __future__ import annotations
 
-import ast
 import re
 import threading
 import time
@@ -16,7 +15,7 @@ from typing import Callable
 from tracefix.config import Settings
 from tracefix.edits import text_edits, unified_diff
 from tracefix.explain import explain
-from tracefix.localize import failures as failure_facts, localize
+from tracefix.localize import failures as failure_facts, localize, parse
 from tracefix.model import RunResult, ScoredBlock, Segmentation, Suggestion, TestCase
 from tracefix.repair.context import Context
 from tracefix.repair.generate import candidates
@@ -34,7 +33,7 @@ def repair(path: str, text: str, seg: Segmentation, tests: list[TestCase], run: 
     """Validated suggestions (strict improvements only), best first."""
     cancel = cancel or threading.Event()
     progress = progress or (lambda _m, _p: None)
-    if settings.max_candidates <= 0 or not any(t.outcome in FAILING for t in run.tests):
+    if cancel.is_set() or settings.max_candidates <= 0 or not any(t.outcome in FAILING for t in run.tests):
         return []
     start = time.monotonic()
     deadline = start + settings.repair_seconds
@@ -63,7 +62,7 @@ def repair(path: str, text: str, seg: Segmentation, tests: list[TestCase], run: 
 
 def _round(path, text, seg, tests, run, blocks, settings, python, cancel, progress, deadline, limit,
            ) -> tuple[list[Outcome], int]:
-    tree = _parse(text)
+    tree = parse(text)
     if tree is None:
         return [], 0
     ctx = Context.build(text, tree, seg, run, failure_facts(seg, run, text))
@@ -102,13 +101,6 @@ def _second_round(path, text, seg, tests, run, outcomes, settings, python, cance
         both.order = f.order + c.order
         out.append(Outcome(both, v, o.run))
     return out, tried
-
-
-def _parse(text: str) -> ast.Module | None:
-    try:
-        return ast.parse(text)
-    except (SyntaxError, ValueError):
-        return None
 
 
 def _suggestion(n: int, path: str, text: str, o: Outcome, facts, blocks: list[ScoredBlock],

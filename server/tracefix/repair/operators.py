@@ -37,6 +37,9 @@ BIN_SWAPS = {ast.Add: [(ast.Sub, 0.6), (ast.Mult, 0.3)], ast.Sub: [(ast.Add, 0.6
 FUNC_SWAPS = {"min": "max", "max": "min", "any": "all", "all": "any", "lower": "upper", "upper": "lower",
               "floor": "ceil", "ceil": "floor", "startswith": "endswith", "endswith": "startswith",
               "append": "insert", "remove": "discard", "isupper": "islower", "islower": "isupper"}
+# Methods called for their effect: `return xs.append(x)` would return None, never the fix.
+IN_PLACE = {"append", "extend", "insert", "remove", "sort", "reverse", "update", "add", "clear", "discard",
+            "setdefault", "write", "print"}
 NON_COMMUTATIVE = (ast.Sub, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
 
 
@@ -392,12 +395,16 @@ def missing_return(ctx: Context, func: ast.FunctionDef, scope: list[str], expect
     last = func.body[-1]
     if isinstance(last, ast.Return):
         return
-    if isinstance(last, ast.Expr) and not (isinstance(last.value, ast.Call) and isinstance(last.value.func, ast.Attribute)) \
+    mutates = isinstance(last, ast.Expr) and isinstance(last.value, ast.Call) \
+        and isinstance(last.value.func, ast.Attribute) and last.value.func.attr in IN_PLACE
+    if isinstance(last, ast.Expr) and not mutates \
             and not (isinstance(last.value, ast.Constant) and isinstance(last.value.value, str)):
         a, b = ctx.src.span(last)
         text = ctx.src.get(last)
         yield Candidate(a, b, f"return {text}", "missing_return", last.lineno, text, f"return {text}",
-                        f"Return `{snippet(text, 30)}`", 0.9 if not isinstance(last.value, ast.Call) else 0.6)
+                        # Computing a value and dropping it at the end of a function that returned None
+                        # is about the strongest hint there is.
+                        f"Return `{snippet(text, 30)}`", 1.2)
         return
     indent = ctx.src.indent_of(func.body[0].lineno)
     end_line = last.end_lineno

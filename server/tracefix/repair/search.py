@@ -43,6 +43,8 @@ def search(path: str, seg: Segmentation, tests: list[TestCase], baseline: RunRes
     running: dict[Future, Candidate] = {}
     with ThreadPoolExecutor(max_workers=max(1, settings.workers), thread_name_prefix="tracefix-validate") as pool:
         while queue or running:
+            if cancel.is_set():
+                halt.set()
             while queue and len(running) < settings.workers and not complete and not halt.is_set() \
                     and time.monotonic() < deadline:
                 cand = queue.pop(0)
