@@ -145,11 +145,14 @@ try {
   // Workspace Trust: the folder starts untrusted; Tracefix must say so and run nothing.
   const trustButton = page.getByRole('button', { name: /Yes, I trust the authors/i });
   await trustButton.waitFor({ timeout: 60000 });
-  await shot('0-trust-prompt');
+  const status = page.locator('.statusbar-item').filter({ hasText: 'Tracefix' }).first();
+  await waitFor('the status bar to say Tracefix is off while untrusted', async () => /Tracefix: off/.test(await status.innerText()), 60000);
+  await shot('0-untrusted');
+  if (fs.existsSync(path.join(userData, 'logs')) && spawnSync('grep', ['-rl', 'server runs on', path.join(userData, 'logs')]).status === 0) {
+    throw new Error('the tracefix server started in an untrusted workspace');
+  }
   await trustButton.click();
   log('workspace trusted');
-
-  const status = page.locator('.statusbar-item').filter({ hasText: 'Tracefix' }).first();
   // Open grading.py through Quick Open.
   await page.keyboard.press('Control+P');
   await page.locator('.quick-input-widget input').waitFor();
