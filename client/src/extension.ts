@@ -36,6 +36,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       status.dispatch({ type: 'summary', uri: uri.toString(), summary: await summarize(uri) });
       await commands.refreshIfShowing(uri).catch((err) => output.warn(`Refreshing the trace view: ${err}`));
     }),
+    server.onDidDebug(({ uri, testId, report }) => {
+      const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+      if (doc) view.show({ uri, report, version: doc.version, testId }, doc);
+    }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => void srv.start()),
   );
 

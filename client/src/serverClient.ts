@@ -35,6 +35,9 @@ export class TracefixServer implements vscode.Disposable {
   private readonly diagnosticsChanged = new vscode.EventEmitter<vscode.Uri>();
   /** Fires after the server published diagnostics for a document. */
   readonly onDidChangeDiagnostics = this.diagnosticsChanged.event;
+  private readonly debugged = new vscode.EventEmitter<{ uri: vscode.Uri; testId?: string; report: ReportJson }>();
+  /** Fires when the server's debugWithTrace ran from a code lens or source action (not our palette command). */
+  readonly onDidDebug = this.debugged.event;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -43,6 +46,7 @@ export class TracefixServer implements vscode.Disposable {
   ) {
     this.disposables.push(
       this.diagnosticsChanged,
+      this.debugged,
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('tracefix')) this.scheduleRestart('settings changed');
       }),
@@ -167,6 +171,15 @@ export class TracefixServer implements vscode.Disposable {
           if (!Array.isArray(result)) return result;
           return params.items.map((item, i) => (item.section === 'tracefix' ? serverSettings : result[i]));
         },
+      },
+      // Code lenses and source actions call the server's command directly; show its trace too.
+      executeCommand: async (command, args, next) => {
+        const result = await next(command, args);
+        const report = command === 'tracefix.debugWithTrace' ? asReport(result) : undefined;
+        if (report && typeof args[0] === 'string') {
+          this.debugged.fire({ uri: vscode.Uri.parse(args[0]), testId: typeof args[1] === 'string' ? args[1] : undefined, report });
+        }
+        return result;
       },
       handleWorkDoneProgress: (token, params, next) => {
         if (params.kind === 'begin') {
