@@ -42,18 +42,22 @@ def test_grading_example_gets_the_boundary_fix():
     assert "if score >= 90:" in best.new_text
     assert best.title == "Use `>=` instead of `>` in the `score` check"
     assert best.validation.passed == best.validation.total == 3
+    # The trace predicted it: 90 is the only traced score on which `>` and `>=` disagree.
+    assert best.features["candidate_order"] == 1
 
 
 def test_stats_example_gets_the_loop_bound_fix():
     best = check_suggestions(run(os.path.join(EXAMPLES, "stats.py")))
     assert "for i in range(len(values)):" in best.new_text
     assert len(best.validation.fixed) == 3  # two parametrized cases and the doctest
+    assert best.features["candidate_order"] == 1
 
 
 def test_inventory_example_gets_a_guard_for_the_missing_key():
     best = check_suggestions(run(os.path.join(EXAMPLES, "inventory.py")))
     assert "stock.get(item, 0)" in best.new_text or "not in stock" in best.new_text
     assert best.validation.fixed == ["test_inventory.py::test_sell_unknown_item_is_refused"]
+    assert best.features["candidate_order"] == 1
 
 
 def test_returns_the_variable_that_holds_the_expected_value(tmp_path):
@@ -169,3 +173,29 @@ def test_cancel_stops_the_search(tmp_path):
 def test_zero_candidates_means_no_repair(tmp_path, budget):
     report = run(os.path.join(EXAMPLES, "grading.py"), Settings(max_candidates=budget))
     assert report.failing and report.suggestions == []
+
+
+def test_dropped_value_at_the_end_gets_its_return_back(tmp_path):
+    write(tmp_path, "words.py", '''\
+        def joined(n):
+            ' '.join(str(x) for x in range(n + 1))
+
+
+        def test_joined():
+            assert joined(2) == '0 1 2'
+        ''')
+    best = check_suggestions(run(tmp_path / "words.py"))
+    assert "    return ' '.join(str(x) for x in range(n + 1))\n" in best.new_text
+    assert best.features["operator"] == "missing_return"
+
+
+def test_trace_evaluator_only_computes_on_plain_data():
+    import ast as pyast
+
+    from tracefix.repair.evaluate import Unknown, env_from, evaluate
+    env = env_from({"xs": "[1, 2, 3]", "obj": "<Foo object at 0x1>", "s": "'ab'"})
+    assert "obj" not in env  # not a literal: never rebuilt
+    assert evaluate(pyast.parse("len(xs) - 1 >= xs[0]", mode="eval").body, env) is True
+    for src in ("s * 10**9", "obj.x", "open('f')", "__import__('os')", "2 ** 10000"):
+        with pytest.raises(Unknown):
+            evaluate(pyast.parse(src, mode="eval").body, env)
