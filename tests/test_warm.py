@@ -41,17 +41,23 @@ def test_warm_worker_is_reused_and_forks_fresh_state(tmp_path):
 
 
 def test_warm_timeout_kills_the_forked_group(tmp_path):
-    marker = tmp_path / "pid"
+    from test_sandbox import alive_with
+
+    token = f"tracefix-warm-grandchild-{os.getpid()}-{time.monotonic_ns()}"
     src = ("import os, subprocess, sys\n\ndef hang():\n"
-           f"    p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
-           f"    open({str(marker)!r}, 'w').write(str(p.pid))\n    while True:\n        pass\n")
+           f"    subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)', {token!r}])\n"
+           f"    subprocess.Popen([sys.executable, '-c', 'import os, time; os.setsid(); time.sleep(60)', {token!r}])\n"
+           "    while True:\n        pass\n")
     started = time.monotonic()
     res = run(tmp_path, src, "from mod import hang\n\ndef test_hang():\n    hang()\n", timeout=4)
     assert time.monotonic() - started < 15
     assert [t.outcome for t in res.tests] == ["timeout"]
-    time.sleep(0.3)
-    pid = int(marker.read_text())
-    assert not os.path.exists(f"/proc/{pid}") or "Z" in open(f"/proc/{pid}/stat").read().split()[2]
+    deadline = time.monotonic() + 10
+    while alive_with(token) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    from tracefix import sandbox
+    if sandbox.isolation(False)[1]:
+        assert alive_with(token) == [], "the fork server's sweep must kill escapees too"
 
 
 def test_warm_output_flood_is_capped(tmp_path):

@@ -33,7 +33,9 @@ def lines(python_setting: str = "") -> list[str]:
 def _protections() -> list[str]:
     items = ["wall timeout + process-group kill", "rlimits (cpu, address space, file size, open files, processes)",
              "stdin closed", "output cap", "scratch cwd/HOME", "env allow-list"]
-    items.append("no network (unshare -n)" if sandbox.network_isolation() else "network NOT isolated (unshare unavailable)")
+    _, isolated = sandbox.isolation(False)
+    items += isolated or ["no PID or network namespace (unshare not permitted here): leftover processes are "
+                          "killed by process group only, and the network is NOT isolated"]
     return items
 
 

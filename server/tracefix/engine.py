@@ -15,6 +15,8 @@ from tracefix.config import Settings
 from tracefix.model import Report
 
 Progress = Callable[[str, int], None]  # (stage message, percent)
+# Larger documents are generated data, not code someone debugs; parsing them would stall the server.
+MAX_DOCUMENT_CHARS = 2_000_000
 
 
 class Cancelled(Exception):
@@ -61,6 +63,10 @@ def debug(request: Request, progress: Progress | None = None,
     report = Report(file=request.path, python="", tests=[], blocks=[], suggestions=[])
     clock = _Clock(report.timing_ms)
     t = clock.t0
+    if len(text) > MAX_DOCUMENT_CHARS:
+        report.error = (f"the file is too large to debug ({len(text) / 1e6:.1f} MB; the limit is "
+                        f"{MAX_DOCUMENT_CHARS / 1e6:.0f} MB)")
+        return _finish(report, clock)
 
     python, version, problem = resolve_python(settings.python)
     report.python = version
@@ -168,7 +174,14 @@ def syntax_error(text: str, seg) -> str:
 
 
 def read_source(path: str) -> str:
-    """Read a document as text, replacing undecodable bytes rather than failing."""
+    """Read a document as Python would (PEP 263 coding cookie, BOM), replacing undecodable bytes."""
+    import io
+    import tokenize
+
     with open(path, "rb") as f:
         data = f.read()
-    return data.decode("utf-8", errors="replace")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError:  # an unknown codec in the cookie
+        encoding = "utf-8"
+    return data.decode(encoding, errors="replace").lstrip("\ufeff")

@@ -58,21 +58,36 @@ def child_env(home: str, extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-@functools.lru_cache(maxsize=1)
-def network_isolation() -> list[str]:
-    """The command prefix that cuts the network, or [] when this OS does not allow it."""
+@functools.lru_cache(maxsize=2)
+def isolation(allow_network: bool = False) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(command prefix, protections it adds): the strongest ``unshare`` this OS permits.
+
+    A private PID namespace means the child is PID 1 of its own process tree: when it
+    ends, the kernel kills everything it left behind (even processes that called
+    setsid to leave our process group), and its /proc shows none of our processes
+    (so it cannot read the server's environment). No network namespace is asked for
+    when the user allows the network.
+    """
     tool = shutil.which("unshare")
     if not tool or not sys.platform.startswith("linux"):
-        return []
-    for prefix in ([tool, "-n", "--"], [tool, "-rn", "--"]):
+        return (), ()
+    pid = ["--pid", "--fork", "--kill-child", "--mount-proc"]
+    net = [] if allow_network else ["--net"]
+    pid_names = ["own PID namespace (leftover processes die with the run; no view of other processes)"]
+    net_names = [] if allow_network else ["no network (network namespace)"]
+    for flags, names in ((pid + net, pid_names + net_names), (["--map-root-user"] + pid + net, pid_names + net_names),
+                         (net, net_names), (["--map-root-user"] + net, net_names)):
+        if not flags:
+            continue
+        prefix = [tool, *flags, "--"]
         try:
             ok = subprocess.run(prefix + ["true"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, timeout=5).returncode == 0
         except (OSError, subprocess.TimeoutExpired):
             ok = False
         if ok:
-            return prefix
-    return []
+            return tuple(prefix), tuple(names)
+    return (), ()
 
 
 class _Capped:
@@ -110,12 +125,11 @@ class _Capped:
 def run(argv: list[str], cwd: str, home: str, timeout: float, output_bytes: int = 1_000_000,
         network: bool = False, cancel: threading.Event | None = None) -> ChildResult:
     """Run ``argv`` and always return: timeouts and cancellation kill the whole process group."""
-    protections = ["process-group kill", "stdin closed", "scratch cwd/HOME", "env allow-list", "output cap"]
-    prefix = [] if network else network_isolation()
-    if prefix:
-        protections.append("no network (unshare)")
+    prefix, isolated = isolation(network)
+    protections = ["process-group kill", "stdin closed", "scratch cwd/HOME", "env allow-list", "output cap",
+                   *isolated]
     started = time.perf_counter()
-    proc = subprocess.Popen(prefix + argv, cwd=cwd, env=child_env(home), stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen([*prefix, *argv], cwd=cwd, env=child_env(home), stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     out = _Capped(proc.stdout, output_bytes)
     err = _Capped(proc.stderr, output_bytes)

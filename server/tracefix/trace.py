@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -82,8 +83,6 @@ def _run_warm(job: dict, job_file: str, scratch: str, home: str, python: str, se
         return None
     job = {**job, "stdout": os.path.join(scratch, "stdout.txt"), "stderr": os.path.join(scratch, "stderr.txt"),
            "env": {"HOME": home, "TMPDIR": home}}
-    # A flood ends in EFBIG at the cap instead of filling the disk (the fork server ignores SIGXFSZ).
-    job["limits"] = {**job["limits"], "file_bytes": max(settings.output_bytes * 2, 1_000_000)}
     with open(job_file, "w", encoding="utf-8") as f:
         json.dump(job, f)
     try:
@@ -94,8 +93,7 @@ def _run_warm(job: dict, job_file: str, scratch: str, home: str, python: str, se
     out, out_dropped = _read_capped(job["stdout"], settings.output_bytes)
     err, err_dropped = _read_capped(job["stderr"], settings.output_bytes)
     protections = ["warm fork server", "process-group kill", "stdin closed", "scratch cwd/HOME", "env allow-list",
-                   "output cap"] + (["no network (unshare)"] if not settings.network and sandbox.network_isolation()
-                                    else [])
+                   "output cap", *worker.protections]
     return sandbox.ChildResult(code, out, err, timed_out, ms, out_dropped + err_dropped, protections)
 
 
@@ -133,9 +131,25 @@ def _mirror(path: str, text: str, scratch: str) -> tuple[str, str]:
         if os.path.isdir(os.path.join(src_dir, sub)):
             _copy_py(os.path.join(src_dir, sub), os.path.join(doc_dir, sub), budget, recurse=True)
     target = os.path.join(doc_dir, os.path.basename(path))
-    with open(target, "w", encoding="utf-8", errors="surrogateescape") as f:
-        f.write(text)
+    with open(target, "wb") as f:
+        f.write(encode_source(text))
     return doc_dir, target
+
+
+_CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+def encode_source(text: str) -> bytes:
+    """Bytes Python will read back as ``text``: honour a PEP 263 coding cookie in the first two lines."""
+    data = text.encode("utf-8", errors="surrogateescape")
+    for line in data.splitlines()[:2]:
+        match = _CODING.match(line)
+        if match:
+            try:
+                return text.encode(match.group(1).decode("ascii"), errors="replace")
+            except LookupError:
+                return data
+    return data
 
 
 def _package_root(folder: str) -> str:
@@ -244,12 +258,15 @@ def _failure_reason(child: sandbox.ChildResult, data: dict, settings: Settings, 
         return "the test runner failed: " + fix(data["crash"].strip().splitlines()[-1])
     if child.signal_name:
         return f"the test process was killed by {child.signal_name} (a crash in native code or a resource limit)"
-    tail = [line for line in child.stderr.strip().splitlines() if line.strip()]
-    if tail and "MemoryError" in tail[-1]:
+    lines = [line.strip() for line in child.stderr.strip().splitlines() if line.strip()]
+    if any("MemoryError" in line for line in lines[-5:]):
         return f"the tests ran out of memory (limit {settings.memory_mb} MB)"
-    if tail:
-        return "the test process exited early: " + fix(tail[-1])[:300]
-    return f"the test process exited early with code {child.returncode} before reporting results"
+    # The last line of a traceback says what happened; warnings and other chatter do not.
+    errors = [line for line in lines if re.match(r"^[\w.]*(Error|Exception|Exit)\b", line)]
+    if errors:
+        return "the test process stopped early: " + fix(errors[-1])[:300]
+    return (f"the test process exited with code {child.returncode} before reporting results "
+            f"(os._exit or sys.exit in the code under test?)")
 
 
 def _path_fixer(scratch: str, path: str, target: str):

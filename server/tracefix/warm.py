@@ -30,9 +30,9 @@ class WorkerDied(Exception):
 class WarmWorker:
     def __init__(self, python: str, autoload: bool, network: bool):
         self.home = tempfile.mkdtemp(prefix="tracefix-warm-")
-        prefix = [] if network else sandbox.network_isolation()
+        prefix, self.protections = sandbox.isolation(network)
         env = sandbox.child_env(self.home, {"TRACEFIX_PYTEST_AUTOLOAD": "1" if autoload else "0"})
-        self.proc = subprocess.Popen(prefix + [python, "-X", "utf8", FORKSERVER], cwd=self.home, env=env,
+        self.proc = subprocess.Popen([*prefix, python, "-X", "utf8", FORKSERVER], cwd=self.home, env=env,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                      start_new_session=True)
         self.cond = threading.Condition()
@@ -68,14 +68,13 @@ class WarmWorker:
         return not self.dead and self.proc.poll() is None
 
     def run(self, job_path: str, timeout: float, cancel: threading.Event | None) -> tuple[int | None, bool, float]:
-        """Run one job; returns (exit code or None, timed out, duration ms). Always reaps the process group."""
+        """Run one job; returns (exit code or None, timed out, duration ms). Always reaps the process group.
+
+        Job pids are the fork server's own (they may live in its PID namespace), so only the
+        fork server may signal them: a pid from another namespace means nothing here.
+        """
         t0 = time.perf_counter()
-        try:
-            with self.write_lock:
-                self.proc.stdin.write((job_path + "\n").encode())
-                self.proc.stdin.flush()
-        except (BrokenPipeError, OSError) as exc:
-            raise WorkerDied(str(exc)) from exc
+        self._send(f"run {job_path}")
         with self.cond:
             if not self.cond.wait_for(lambda: job_path in self.started or self.dead, timeout=10):
                 raise WorkerDied("warm worker did not answer")
@@ -92,12 +91,20 @@ class WarmWorker:
                 if cancel is not None and cancel.is_set():
                     break
                 self.cond.wait(timeout=0.05)
-        _kill_group(pid)
+        self._send(f"kill {pid}")
         with self.cond:
             self.cond.wait_for(lambda: pid in self.exited or self.dead, timeout=5)
             status = self.exited.pop(pid, None)
         code = os.waitstatus_to_exitcode(status) if status is not None else None
         return code, timed_out, (time.perf_counter() - t0) * 1000
+
+    def _send(self, line: str) -> None:
+        try:
+            with self.write_lock:
+                self.proc.stdin.write((line + "\n").encode())
+                self.proc.stdin.flush()
+        except (BrokenPipeError, OSError) as exc:
+            raise WorkerDied(str(exc)) from exc
 
     def close(self) -> None:
         try:
@@ -109,13 +116,6 @@ class WarmWorker:
         except subprocess.TimeoutExpired:
             pass
         shutil.rmtree(self.home, ignore_errors=True)
-
-
-def _kill_group(pid: int) -> None:
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 _pool: dict[tuple, WarmWorker] = {}

@@ -176,10 +176,11 @@ class TracefixServer(LanguageServer):
 
 
 def _functions(text: str) -> list:
-    """Functions of a document without running anything (tree-sitter only); [] until segment exists."""
-    try:
-        from tracefix.segment import segment
-    except ImportError:
+    """Functions of a document without running anything (tree-sitter only)."""
+    from tracefix.engine import MAX_DOCUMENT_CHARS
+    from tracefix.segment import segment
+
+    if len(text) > MAX_DOCUMENT_CHARS:  # the engine refuses such files too; no lenses beats a stalled server
         return []
     try:
         return segment(text).functions

@@ -1,8 +1,9 @@
 """A warm worker for the user's interpreter: imports pytest once, forks a fresh child per job.
 
 Started by the server inside the sandbox (scrubbed env, own session, no network).
-Protocol on stdin/stdout, one line each: the server writes a job file path; we
-answer ``started <job> <pid>`` and later ``exited <pid> <status>``. The forked
+Protocol on stdin/stdout, one line each: the server writes ``run <job file>`` and we
+answer ``started <job> <pid>`` and later ``exited <pid> <status>``; ``kill <pid>`` ends
+a running job's process group (pids are ours: we may be PID 1 of our own namespace). The forked
 child starts a new process group (so the server can kill it and everything it
 spawns), closes stdin, sends its output to files named in the job, and runs the
 job exactly as ``runner.py`` would. No user code is ever imported here.
@@ -77,23 +78,97 @@ def _child(job_path):
         os._exit(70)
 
 
-def _reap(pid):
-    _, status = os.waitpid(pid, 0)
-    _say("exited %d %d" % (pid, status))
+class _Jobs:
+    """Running job pids; each job is the leader of its own session (it calls setsid)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.running = set()
+
+    def add(self, pid):
+        with self.lock:
+            self.running.add(pid)
+
+    def done(self, pid):
+        with self.lock:
+            was = pid in self.running
+            self.running.discard(pid)
+            return was
+
+    def keep(self, pid, sid):
+        with self.lock:
+            return pid in self.running or sid in self.running
+
+
+def _sweep(jobs):
+    """As PID 1 of our own namespace: kill whatever no running job owns (setsid escapees, leftovers)."""
+    if os.getpid() != 1:
+        return
+    import signal
+
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or entry == "1":
+            continue
+        try:
+            with open("/proc/%s/stat" % entry, "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+            sid = int(fields[3])
+        except (OSError, IndexError, ValueError):
+            continue
+        if not jobs.keep(int(entry), sid):
+            try:
+                os.kill(int(entry), signal.SIGKILL)
+            except OSError:
+                pass
+
+
+def _kill_job(jobs, pid):
+    """SIGKILL a job's process group; only pids of running jobs, never anything else."""
+    import signal
+
+    with jobs.lock:
+        if pid not in jobs.running:
+            return
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def _reaper(jobs):
+    """One waiter for every child: as PID 1 we also inherit and must reap orphans."""
+    import time
+
+    while True:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            time.sleep(0.05)
+            continue
+        if jobs.done(pid):
+            _sweep(jobs)
+            _say("exited %d %d" % (pid, status))
 
 
 def main():
     _preload(os.environ.get("TRACEFIX_PYTEST_AUTOLOAD", "1") == "1")
+    jobs = _Jobs()
+    threading.Thread(target=_reaper, args=(jobs,), daemon=True).start()
     _say("ready %s" % sys.version.split()[0])
     for line in sys.stdin:
-        job_path = line.strip()
-        if not job_path:
+        command, _, arg = line.strip().partition(" ")
+        if command == "kill":
+            _kill_job(jobs, int(arg))
             continue
-        pid = os.fork()
-        if pid == 0:
-            _child(job_path)
+        if command != "run" or not arg:
+            continue
+        job_path = arg
+        with jobs.lock:  # the reaper must not see the pid exit before it is registered
+            pid = os.fork()
+            if pid == 0:
+                _child(job_path)
+            jobs.running.add(pid)
         _say("started %s %d" % (job_path, pid))
-        threading.Thread(target=_reap, args=(pid,), daemon=True).start()
 
 
 if __name__ == "__main__":

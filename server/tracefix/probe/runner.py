@@ -95,6 +95,11 @@ class PytestPlugin:
         self.current = None
         self.comparison = None
         self.outcomes = {}
+        self.collect_errors = []
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.collect_errors.append(_collect_error(report))
 
     def pytest_runtest_setup(self, item):
         self._begin(item)
@@ -150,10 +155,22 @@ class PytestPlugin:
         self.results.add(test, trace)
 
 
+MESSAGE_CHARS = 1000
+
+
+def _collect_error(report):
+    """The line that says why a test file could not be imported, e.g. "SystemExit: 3"."""
+    text = str(getattr(report, "longreprtext", "") or report.longrepr or "")
+    errors = [line[1:].strip() for line in text.splitlines() if line.startswith("E ")]
+    where = os.path.basename(str(getattr(report, "nodeid", "") or "")) or "a test file"
+    reason = errors[-1] if errors else (text.strip().splitlines() or ["unknown error"])[-1]
+    return ("could not import " + where + ": " + reason)[:MESSAGE_CHARS]
+
+
 def _summary(report, exc):
     if exc is not None:
         first = str(exc).strip().splitlines()
-        head = first[0] if first else ""
+        head = first[0][:MESSAGE_CHARS] if first else ""
         if isinstance(exc, AssertionError):
             return head or "assertion failed"
         return (type(exc).__name__ + ": " + head).strip().rstrip(":")
@@ -210,13 +227,14 @@ def run_pytest(job, tracer, results):
         code = pytest.main(args, plugins=[plugin])
     finally:
         sys.stdout = saved
-    if code in (2, 3, 4) and not plugin.outcomes:
+    if not plugin.outcomes:
         text = sink.getvalue().strip().splitlines()
-        detail = next((line for line in reversed(text) if "Error" in line or "error" in line), text[-1] if text else "")
+        detail = plugin.collect_errors[0] if plugin.collect_errors else (
+            "pytest found no tests to run (exit code %s)" % code if code == 5 else
+            "could not collect tests: " + (text[-1].strip() if text else "pytest exit code %s" % code))
         for t in job["tests"]:
             if t["kind"] == "pytest":
-                results.add({"id": t["id"], "outcome": "error",
-                             "message": ("could not collect tests: " + detail.strip())[:300]})
+                results.add({"id": t["id"], "outcome": "error", "message": detail[:MESSAGE_CHARS]})
 
 
 def run_doctests(job, tracer, results):
@@ -281,7 +299,7 @@ def _doctest_message(text):
         j = lines.index("Got:")
         expected = " ".join(x.strip() for x in lines[i + 1:j])
         got = " ".join(x.strip() for x in lines[j + 1:j + 3])
-        return "expected " + expected + ", got " + got
+        return ("expected " + expected + ", got " + got)[:MESSAGE_CHARS]
     except ValueError:
         tail = [line for line in lines if not line.startswith("*")]
         return (tail[-1] if tail else "doctest failed")[:300]
