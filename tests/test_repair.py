@@ -125,8 +125,10 @@ def test_missing_return_and_boolean_connective(tmp_path):
     report = run(tmp_path / "shop.py")
     check_suggestions(report)
     # Each suggestion fixes one of the two independent bugs; the pair is found by the second round.
-    texts = [s.new_text for s in report.suggestions]
-    assert any("return total" in t and "age >= 18 and registered" in t for t in texts), texts
+    both = [s for s in report.suggestions if "return total" in s.new_text and "age >= 18 and registered" in s.new_text]
+    assert both, [s.new_text for s in report.suggestions]
+    assert both[0].validation.passed == both[0].validation.total == 2
+    assert ", then " in both[0].explanation and "all 2 tests pass" in both[0].explanation
 
 
 def test_no_suggestion_when_no_edit_is_a_strict_improvement(tmp_path):

@@ -34,6 +34,9 @@ def failure_sentence(f: Failure) -> str:
 
 
 def edit_sentence(c: Candidate) -> str:
+    if c.parts:  # two edits found in two rounds
+        first, *rest = [edit_sentence(p).rstrip(".") for p in c.parts]
+        return first + "".join(", then " + r.removeprefix("The edit ") for r in rest) + "."
     if c.old and c.new:
         return f"The edit changes `{snippet(c.old, 50)}` to `{snippet(c.new, 50)}` on line {c.line}."
     if c.new:

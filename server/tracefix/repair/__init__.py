@@ -99,6 +99,7 @@ def _second_round(path, text, seg, tests, run, outcomes, settings, python, cance
                          block=f.block, block_rank=f.block_rank, new_text=c.new_text,
                          evidence=" ".join(e for e in (f.evidence, c.evidence) if e))
         both.order = f.order + c.order
+        both.parts = [f, c]
         out.append(Outcome(both, v, o.run))
     return out, tried
 

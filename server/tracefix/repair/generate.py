@@ -131,19 +131,21 @@ def _returned_none(ctx: Context, func: ast.FunctionDef) -> bool:
 
 def _root_of(ctx: Context, cand: Candidate) -> tuple[ast.AST, ast.stmt] | None:
     """The condition / returned / assigned expression that contains the candidate's span."""
-    for node in ast.walk(ctx.tree):
-        if not isinstance(node, ast.stmt):
-            continue
-        root = None
-        if isinstance(node, (ast.If, ast.While)):
-            root = node.test
-        elif isinstance(node, (ast.Return, ast.Assign, ast.AugAssign)) and node.value is not None:
-            root = node.value
-        elif isinstance(node, (ast.For, ast.AsyncFor)):
-            root = node.iter
-        if root is None:
-            continue
-        a, b = ctx.src.span(root)
+    roots = getattr(ctx, "_roots", None)
+    if roots is None:  # computed once per repair: (start, end, root, statement)
+        roots = []
+        for node in ast.walk(ctx.tree):
+            root = None
+            if isinstance(node, (ast.If, ast.While)):
+                root = node.test
+            elif isinstance(node, (ast.Return, ast.Assign, ast.AugAssign)) and node.value is not None:
+                root = node.value
+            elif isinstance(node, (ast.For, ast.AsyncFor)):
+                root = node.iter
+            if root is not None:
+                roots.append((*ctx.src.span(root), root, node))
+        ctx._roots = roots  # type: ignore[attr-defined]
+    for a, b, root, node in roots:
         if a <= cand.start and cand.end <= b and cand.start < b:
             return root, node
     return None

@@ -32,6 +32,7 @@ class Candidate:
     new_text: str = ""
     tags: set[str] = field(default_factory=set)
     order: int = 0  # 1-based position in the validation order
+    parts: list["Candidate"] = field(default_factory=list)  # the single edits of a combined candidate
 
     def apply(self, text: str) -> str:
         return text[: self.start] + self.replacement + text[self.end:]
