@@ -175,7 +175,14 @@ try {
   await page.keyboard.press('F1');
   await page.locator('.quick-input-widget input').waitFor();
   await page.keyboard.type('Tracefix: Debug with Trace');
-  await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Debug with Trace' }).first().waitFor({ timeout: 20000 });
+  const paletteRows = page.locator('.quick-input-list .monaco-list-row');
+  await paletteRows.filter({ hasText: 'Debug with Trace' }).first().waitFor({ timeout: 20000 });
+  await page.waitForTimeout(300);
+  // Other entries match too ("Debug a Test with Trace…"): walk to the exact one, then Enter.
+  const labels = (await paletteRows.allInnerTexts()).map((t) => t.split('\n')[0].trim());
+  const wanted = labels.findIndex((l) => l === 'Tracefix: Debug with Trace');
+  if (wanted < 0) throw new Error(`"Tracefix: Debug with Trace" is not in the palette: ${JSON.stringify(labels)}`);
+  for (let i = 0; i < wanted; i++) await page.keyboard.press('ArrowDown');
   await page.keyboard.press('Enter');
   log('ran "Tracefix: Debug with Trace"');
 
