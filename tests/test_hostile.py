@@ -35,27 +35,9 @@ import cases  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
-# Bugs found by the corpus, in files other engineers own (see the closing note of issue 8 for the diffs).
-KNOWN = {
-    "setsid_escape": "a grandchild that calls setsid() leaves the process group and outlives the run "
-                     "(sandbox/warm kill by process group only; needs a PID namespace)",
-    "reads_secrets": "user code reads the server's environment from /proc/<pid>/environ (no PID namespace) "
-                     "and its assertion message is not cut",
-    "huge_message": "a 5 MB assertion message makes the results file exceed RLIMIT_FSIZE: the run loses "
-                    "all results and reports a pytest warning line instead",
-    "output_flood": "the user is told 'OSError: [Errno 27] File too large' instead of 'output over the cap'",
-    "exit_at_import": "sys.exit at import is reported as 'could not collect tests: no tests ran'",
-    "os_exit_at_import": "os._exit at import is reported with the last stderr line, a pytest warning",
-    "kills_parent": "a killed parent is reported with the last stderr line, a pytest warning",
-    "non_utf8": "engine.read_source decodes as UTF-8 and ignores the PEP 263 coding cookie: a passing "
-                "Latin-1 file fails under tracefix",
-    "ten_megabytes": "segment + discover of a 10 MB file take minutes in the server process; no size guard",
-}
-LSP_KNOWN = {
-    "setsid_escape": KNOWN["setsid_escape"],
-    "reads_secrets": KNOWN["reads_secrets"],
-    "huge_message": KNOWN["huge_message"],
-}
+# Bugs found by the corpus and not fixed yet (xfail, strict: a fix makes them fail until removed here).
+KNOWN: dict[str, str] = {}
+LSP_KNOWN: dict[str, str] = {}
 
 
 def _param(case: cases.Case, known: dict) -> pytest.param:
@@ -255,7 +237,6 @@ async def test_server_never_applied_an_edit(server, opened):
     assert not await _still_answers(server, opened["empty"][0])
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN["reads_secrets"])
 async def test_server_never_sent_a_secret(server, opened):
     for case in LSP_CASES:
         await _wait(lambda: _logged(server, f"run of version {opened[case.name][1]} took"), RUN_LIMIT_S)
@@ -269,8 +250,6 @@ async def big_server(lsp_client: LanguageClient):
         yield
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN["ten_megabytes"] + "; the server's codeLens also segments it on "
-                                                                 "the event loop")
 async def test_server_stays_responsive_with_a_ten_megabyte_document(big_server, tmp_path):
     path = cases.BY_NAME["ten_megabytes"].materialize(tmp_path / "big")
     small = cases.BY_NAME["empty"].materialize(tmp_path / "small")

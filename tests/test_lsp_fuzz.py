@@ -140,9 +140,6 @@ def test_fuzzed_message_never_kills_the_server(server, message):
     assert_alive(server)
 
 
-@pytest.mark.xfail(strict=True, reason="pygls drops a request whose params do not match the method's type "
-                                       "(e.g. hover without a position) without any response; JSON-RPC asks "
-                                       "for -32602 Invalid params; the client waits forever")
 def test_request_with_invalid_params_gets_invalid_params_error(server):
     for params in ({"textDocument": {"uri": KNOWN_URI}},  # no position
                    {"textDocument": {"uri": KNOWN_URI}, "position": {"line": -1, "character": 0}},
@@ -158,8 +155,6 @@ def test_unknown_method_request_gets_method_not_found(server):
     assert answer["error"]["code"] == -32601
 
 
-@pytest.mark.xfail(strict=True, reason="pygls logs the JSONDecodeError and sends nothing; JSON-RPC asks for "
-                                       "a -32700 Parse error with id null")
 def test_broken_json_is_answered_with_a_parse_error(server):
     """JSON-RPC 2.0: an invalid JSON body gets a -32700 error with id null; the server goes on."""
     before = len(server.inbox)

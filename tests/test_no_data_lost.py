@@ -74,8 +74,6 @@ def test_fix_for_version_n_is_refused_at_n_plus_1_and_nothing_is_written(work, t
     assert cases.folder_state(work) == before, "the server changed a file in the user's folder"
 
 
-@pytest.mark.xfail(strict=True, reason="lsp/code_actions pins the edit to snapshot.version (1) although the "
-                                       "snapshot is reused because the text matches version 3: clients refuse it")
 def test_undo_back_to_the_same_text_offers_no_edit_pinned_to_an_old_version(work, tmp_path):
     """If a fix is offered again after undo, its edit must name the current version or a client refuses it."""
     srv = wire.Server(env={**cases.secret_env(), "TRACEFIX_DATA_DIR": str(tmp_path / "data")}, cwd=str(tmp_path))

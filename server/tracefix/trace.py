@@ -23,6 +23,7 @@ from tracefix.model import RunResult, Segmentation, TestCase, TestResult, Visit
 PROBE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "probe")
 MIRROR_MAX_FILES = 400
 MIRROR_MAX_BYTES = 2_000_000
+FILE_LIMIT_BYTES = 64 * 1024 * 1024  # per file the child writes, its captured output included
 CONFIG_FILES = ("conftest.py", "pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini")
 
 
@@ -55,7 +56,7 @@ def run_tests(path: str, text: str, seg: Segmentation, tests: list[TestCase], se
             "limits": {
                 "cpu_seconds": int(settings.timeout) + 5,
                 "memory_bytes": settings.memory_mb * 1024 * 1024,
-                "file_bytes": 64 * 1024 * 1024,
+                "file_bytes": FILE_LIMIT_BYTES,
                 "open_files": 1024,
                 "processes": 256,
             },
@@ -291,7 +292,11 @@ def _test_result(raw: dict, seg: Segmentation, fix, by_id: dict, path: str) -> T
         exc = {**exc, "message": fix(exc.get("message", "")), "block": block.id if block else None}
     test_id = raw["id"]
     origin = by_id.get(test_id.split("[")[0])
-    return TestResult(id=test_id, outcome=raw.get("outcome", "error"), message=fix(raw.get("message", "")),
+    message = fix(raw.get("message", ""))
+    if "[Errno 27]" in message:  # EFBIG from RLIMIT_FSIZE: say what the user did, not what the OS said
+        message = (f"output limit reached: the code wrote more than {FILE_LIMIT_BYTES // 2**20} MB to one file or "
+                   f"to its output, and the write failed ({message[:120]})")
+    return TestResult(id=test_id, outcome=raw.get("outcome", "error"), message=message,
                       line=line, duration_ms=raw.get("duration_ms", 0.0),
                       file=origin.file if origin else os.path.basename(path),
                       test_line=origin.line if origin else 0,

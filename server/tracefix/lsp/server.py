@@ -11,8 +11,12 @@ import logging
 import threading
 from urllib.parse import unquote
 
+import json
+
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcParseError
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 from pygls.uris import to_fs_path
 
 from tracefix import __version__
@@ -28,9 +32,22 @@ CONFIG_WAIT_S = 3.0
 HANDED_OUT_KEPT = 200  # suggestion ids remembered per document for late accept/reject commands  # how long the first run waits for the client's workspace configuration
 
 
+class _AnsweringProtocol(LanguageServerProtocol):
+    """pygls drops a request whose params do not fit the method; JSON-RPC wants -32602, or the client waits forever."""
+
+    def structure_message(self, data):
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if isinstance(data, dict) and "method" in data and data.get("id") is not None:
+                self._send_response(data["id"], error=exc.to_response_error())
+            raise
+
+
 class TracefixServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("tracefix", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__("tracefix", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         protocol_cls=_AnsweringProtocol)
         self.config = Configuration()
         self.feedback = Feedback()
         self.runner = Runner(self)
@@ -60,6 +77,13 @@ class TracefixServer(LanguageServer):
     def path_of(self, uri: str) -> str | None:
         return to_fs_path(uri) if uri.startswith("file:") else None
 
+    def report_server_error(self, error: Exception, source) -> None:
+        if isinstance(error, json.JSONDecodeError):  # JSON-RPC: a body that is not JSON gets -32700, id null
+            self.protocol._send_response(None, error=JsonRpcParseError("the message is not valid JSON")
+                                         .to_response_error())
+            return
+        super().report_server_error(error, source)
+
     def snapshot(self, uri: str) -> Snapshot | None:
         """The last result, only while the document still has exactly the text it was computed on."""
         state = self.runner.docs.get(uri)
@@ -67,7 +91,14 @@ class TracefixServer(LanguageServer):
         if state is None or state.snapshot is None or doc is None:
             return None
         snap = state.snapshot
-        return snap if snap.version == doc.version or snap.text == doc.source else None
+        if snap.version == doc.version:
+            return snap
+        if snap.text == doc.source:
+            # Undo back to the debugged text: same text, newer version. Edits must name the version
+            # the client has now, or it refuses them.
+            snap.version = doc.version
+            return snap
+        return None
 
     @property
     def codec(self):

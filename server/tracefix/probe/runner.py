@@ -97,6 +97,14 @@ class PytestPlugin:
         self.outcomes = {}
         self.collect_errors = []
 
+    def pytest_internalerror(self, excrepr, excinfo):
+        # sys.exit() while pytest imports a module surfaces here, not as a collection error.
+        exc = excinfo.value
+        line = _exc_line(excinfo.tb, self.target)
+        where = " at line %d" % line if line else ""
+        self.collect_errors.append(("the tests could not be imported: %s: %s was raised%s"
+                                    % (type(exc).__name__, str(exc)[:200], where))[:MESSAGE_CHARS])
+
     def pytest_collectreport(self, report):
         if report.failed:
             self.collect_errors.append(_collect_error(report))
@@ -216,7 +224,9 @@ def run_pytest(job, tracer, results):
 
         for plugin_module in ("pytest_asyncio.plugin",):
             if importlib.util.find_spec(plugin_module.split(".")[0]) is not None:
-                args += ["-p", plugin_module]
+                # The scope setting silences pytest-asyncio's deprecation warning, which would
+                # otherwise end up as the last stderr line users see.
+                args += ["-p", plugin_module, "-o", "asyncio_default_fixture_loop_scope=function"]
     args += ["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:xdist", "-p", "no:cov",
              "--color=no", "--tb=no", "-o", "addopts=", "--no-header", "-rN"]
     sink = io.StringIO()
