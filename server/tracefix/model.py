@@ -176,9 +176,11 @@ def _visits_for(report: Report, block_id: str) -> list[dict[str, Any]]:
         return []
     out = []
     for test_id, seq in report.run.traces.items():
-        for bid, visit in seq:
+        for step, (bid, visit) in enumerate(seq):
             if bid == block_id:
-                d = {"test": visit.test, "iteration": visit.iteration, "before": visit.before, "after": visit.after}
+                # step = position in the test's execution, so clients can replay blocks in order.
+                d = {"test": visit.test, "iteration": visit.iteration, "before": visit.before, "after": visit.after,
+                     "step": step}
                 if visit.returned is not None:
                     d["returned"] = visit.returned
                 if visit.raised is not None:
