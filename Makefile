@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv test-py clean
+.PHONY: demo test venv test-py clean bench-overhead
 .DEFAULT_GOAL := demo
 
 $(STAMP): pyproject.toml
@@ -24,6 +24,10 @@ test-py: $(STAMP)
 
 # Each area adds its own prerequisites and steps to `test` in mk/*.mk.
 test: test-py
+
+# Trace overhead vs untraced and peers (prints a table, writes bench/results/overhead.json; ~15 min).
+bench-overhead: $(STAMP)
+	$(BIN)/python bench/overhead.py --quick
 
 clean:
 	rm -rf $(VENV) node_modules dist out
