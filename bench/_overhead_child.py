@@ -15,13 +15,13 @@ def load(path, name):
 
 
 def main():
-    method, workload, probe_dir, leaders_json, repeats = sys.argv[1:6]
+    method, workload, probe_dir, leaders_json, repeats, size = sys.argv[1:7]
     wl = load(workload, "workload")
     devnull = open(os.devnull, "w")
     times = []
     for _ in range(int(repeats)):
         if method == "untraced":
-            t = time.perf_counter(); wl.main(); times.append(time.perf_counter() - t)
+            t = time.perf_counter(); wl.main(size); times.append(time.perf_counter() - t)
         elif method == "tracefix":
             tracer_mod = load(os.path.join(probe_dir, "tracer.py"), "_tracefix_tracer")
             leaders = {int(k): v for k, v in json.loads(leaders_json).items()}
@@ -29,32 +29,32 @@ def main():
             tr.start_test("bench")
             t = time.perf_counter()
             uninstall, _ = tracer_mod.install(tr)
-            wl.main()
+            wl.main(size)
             uninstall()
             tr.end_test()
             times.append(time.perf_counter() - t)
         elif method == "coverage":
             import coverage
             cov = coverage.Coverage(data_file=None)
-            t = time.perf_counter(); cov.start(); wl.main(); cov.stop(); times.append(time.perf_counter() - t)
+            t = time.perf_counter(); cov.start(); wl.main(size); cov.stop(); times.append(time.perf_counter() - t)
         elif method == "pysnooper":
             import pysnooper
             t = time.perf_counter()
             with pysnooper.snoop(output=devnull, depth=1000):
-                wl.main()
+                wl.main(size)
             times.append(time.perf_counter() - t)
         elif method == "snoop":
             import snoop
             snoop.install(out=devnull, color=False)
             t = time.perf_counter()
             with snoop.snoop(depth=1000):
-                wl.main()
+                wl.main(size)
             times.append(time.perf_counter() - t)
         elif method == "hunter":
             import hunter
             t = time.perf_counter()
             hunter.trace(module="workload", action=hunter.VarsSnooper(stream=devnull))
-            wl.main()
+            wl.main(size)
             hunter.stop()
             times.append(time.perf_counter() - t)
     print(json.dumps(times))

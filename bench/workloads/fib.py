@@ -7,5 +7,8 @@ def fib(n):
     return fib(n - 1) + fib(n - 2)
 
 
-def main():
-    return fib(22)
+SIZES = {"full": 27, "small": 18}
+
+
+def main(size="full"):
+    return fib(SIZES[size])

@@ -21,5 +21,8 @@ def checksum(values):
     return total
 
 
-def main():
-    return checksum(primes(60000))
+SIZES = {"full": 1_000_000, "small": 20_000}
+
+
+def main(size="full"):
+    return checksum(primes(SIZES[size]))

@@ -13,6 +13,9 @@ def insertion_sort(items):
     return items
 
 
-def main():
-    data = [(i * 7919) % 401 for i in range(400)]
+SIZES = {"full": 2500, "small": 250}
+
+
+def main(size="full"):
+    data = [(i * 7919) % 401 for i in range(SIZES[size])]
     return insertion_sort(data)[:3]
