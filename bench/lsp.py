@@ -225,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=100, help="runs before the last RSS sample (default 100)")
     ap.add_argument("--quick", action="store_true", help="3 saves, 20 runs: a smoke run")
     args = ap.parse_args(argv)
+    # The benchmark's saves would count as "ignored" fixes: keep them out of the user's own store.
+    os.environ["TRACEFIX_DATA_DIR"] = tempfile.mkdtemp(prefix="tracefix-bench-data-")
     if args.quick:
         args.saves, args.runs = 3, 20
     tmp = Path(tempfile.mkdtemp(prefix="tracefix-bench-lsp-"))

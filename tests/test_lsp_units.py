@@ -63,3 +63,26 @@ def test_bad_command_line_is_a_usage_error(capsys):
     assert main(["--tcp", "nohost"]) == 2
     assert "HOST:PORT" in capsys.readouterr().err
     assert main(["--no-such-flag"]) == 2
+
+
+def test_a_fix_reshown_while_typing_is_one_ignore_not_one_per_save(tmp_path, monkeypatch):
+    """Ignores lower what gets shown; counting every save would silence tracefix for an active typist."""
+    import time
+
+    from tracefix.feedback import FeedbackStore
+    from tracefix.lsp.server import TracefixServer
+    from tracefix.lsp.state import DocState
+
+    monkeypatch.setenv("TRACEFIX_DATA_DIR", str(tmp_path))
+    server = TracefixServer()
+    state = DocState(uri="file:///x.py")
+    for _ in range(3):  # the same fix shown after three saves, edited past each time
+        state.undecided = {"s1": {"key": "k-same", "operator": "cmp"}}
+        server._record_ignored(state)
+    state.undecided = {"s1": {"key": "k-other", "operator": "cmp"}}
+    server._record_ignored(state)
+    deadline = time.monotonic() + 5
+    while len(FeedbackStore().events()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)
+    assert sorted(e["key"] for e in FeedbackStore().events()) == ["k-other", "k-same"]

@@ -223,12 +223,7 @@ def pytest_fallback_paths() -> list[str]:
 
 def _read_result(result_file: str, child: sandbox.ChildResult, tests: list[TestCase], seg: Segmentation,
                  target: str, path: str, scratch: str, settings: Settings) -> RunResult:
-    data: dict = {}
-    try:
-        with open(result_file, encoding="utf-8") as f:
-            data = json.load(f)
-    except (OSError, ValueError):
-        data = {}
+    data = _load_results(result_file)
     fix = _path_fixer(scratch, path, target)
     run = RunResult(python=data.get("python", ""), tests=[], stdout=fix(child.stdout), stderr=fix(child.stderr),
                     duration_ms=child.duration_ms)
@@ -250,6 +245,27 @@ def _read_result(result_file: str, child: sandbox.ChildResult, tests: list[TestC
             if t.id not in seen and t.id.split("[")[0] not in seen:
                 run.tests.append(TestResult(t.id, outcome, run.error, file=t.file, test_line=t.line))
     return run
+
+
+def _load_results(result_file: str) -> dict:
+    """The probe's JSON lines as one dict; a line cut short by a kill ends the reading, nothing more."""
+    data: dict = {"tests": [], "traces": {}}
+    try:
+        with open(result_file, encoding="utf-8") as f:
+            for line in f:
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    break
+                if "test" in record:
+                    data["tests"].append(record["test"])
+                    if record.get("trace") is not None:
+                        data["traces"][record["test"]["id"]] = record["trace"]
+                else:
+                    data.update(record)
+    except OSError:
+        pass
+    return data
 
 
 def _failure_reason(child: sandbox.ChildResult, data: dict, settings: Settings, fix) -> str:

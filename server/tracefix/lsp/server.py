@@ -153,6 +153,8 @@ class TracefixServer(LanguageServer):
     def _record_ignored(self, state: DocState) -> None:
         """Shown fixes the user edited past without accepting or rejecting count as ignored."""
         pending, state.undecided = list(state.undecided.values()), {}
+        pending = [f for f in pending if f.get("key") not in state.ignored_keys]
+        state.ignored_keys.update(f["key"] for f in pending if f.get("key"))
         if not pending:
             return
 

@@ -71,6 +71,9 @@ class DocState:
     show_all: bool = False  # "Show all suggestions": hidden validated fixes become quick fixes too
     # Shown suggestions the user has neither accepted nor rejected yet: id → features.
     undecided: dict[str, dict] = field(default_factory=dict)
+    # Keys of fixes already recorded as ignored: the same fix re-shown on every save while
+    # someone keeps typing is one ignore, not one per save (or it would silence tracefix).
+    ignored_keys: set[str] = field(default_factory=set)
     # Every suggestion id handed out for this document → its features, so that an accept
     # arriving after the report was replaced is still recorded.
     handed_out: dict[str, dict] = field(default_factory=dict)

@@ -1,8 +1,8 @@
 """Child-process entry point: run the document's tests under the tracer.
 
 Usage (by the server, never by hand): ``python runner.py JOB.json``.
-Stdlib only, Python 3.9+. Results go to the file named in the job, rewritten
-after each test so that a timeout or a crash still leaves the finished tests.
+Stdlib only, Python 3.9+. Results go to the file named in the job as JSON lines,
+one per test, so that a timeout or a crash still leaves the finished tests.
 Nothing is printed on the user's stdout by the probe itself.
 """
 from __future__ import annotations
@@ -48,23 +48,23 @@ def apply_limits(limits):
 
 
 class Results:
+    """Results as JSON lines, appended per test: linear in the number of tests, and a
+    timeout or crash still leaves every finished test readable."""
+
     def __init__(self, path, tracer_backend):
         self.path = path
-        self.data = {"python": sys.version.split()[0], "backend": tracer_backend, "tests": [], "traces": {},
-                     "done": False}
+        self._write({"python": sys.version.split()[0], "backend": tracer_backend})
+
+    def _write(self, record):
+        line = json.dumps(record) + "\n"
+        with open(self.path, "a", encoding="utf-8") as f:
+            f.write(line)
 
     def add(self, test, trace=None):
-        self.data["tests"].append(test)
-        if trace is not None:
-            self.data["traces"][test["id"]] = trace
-        self.flush()
+        self._write({"test": test, "trace": trace})
 
-    def flush(self, done=False):
-        self.data["done"] = done
-        tmp = self.path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(self.data, f)
-        os.replace(tmp, self.path)
+    def finish(self, crash=None):
+        self._write({"done": True, "crash": crash})
 
 
 def _exc_line(tb, target):
@@ -385,16 +385,17 @@ def execute(job):
         tracer = tracer_mod.Tracer(job["target"], leaders, job.get("budgets", {}), lines)
         uninstall, backend = tracer_mod.install(tracer, job.get("backend", "auto"))
     results = Results(job["result"], backend)
+    crash = None
     try:
         run_pytest(job, tracer, results)
         run_doctests(job, tracer, results)
         run_script(job, tracer, results)
     except BaseException:
-        results.data["crash"] = traceback.format_exc()[-2000:]
+        crash = traceback.format_exc()[-2000:]
     finally:
         if uninstall is not None:
             uninstall()
-    results.flush(done=True)
+    results.finish(crash)
     sys.stdout.flush()
     # Threads the user left running must not keep the child alive past its results.
     os._exit(0)
