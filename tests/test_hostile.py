@@ -267,3 +267,8 @@ async def test_server_stays_responsive_with_a_ten_megabyte_document(big_server, 
     if not await _wait(lambda: _logged(big_server, "run of version 2 took"), 30):
         problems.append("the run of the 10 MB document did not end within 30 s")
     assert problems == []
+
+
+def test_cleanup_never_matches_unmarked_processes():
+    """kill_marked('') once matched every process with an environment and SIGKILLed the machine's processes."""
+    assert cases.marked_pids("") == []

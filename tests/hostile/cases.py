@@ -98,6 +98,9 @@ def leaked(text: str) -> list[str]:
 
 def marked_pids(marker: str) -> list[int]:
     """Live processes whose environment carries ``marker=``: leftovers of a hostile run."""
+    if not marker:
+        # An empty marker would match every process on the machine (and kill_marked would kill them all).
+        return []
     needle = (marker + "=").encode()
     found = []
     for entry in os.listdir("/proc"):
