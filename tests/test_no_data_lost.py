@@ -30,6 +30,20 @@ def work(tmp_path) -> Path:
     return tmp_path
 
 
+@pytest.fixture
+def opened(work, tmp_path):
+    """A real server with the buggy stats.py open at version 1: (server, uri, text)."""
+    srv = wire.Server(env={**cases.secret_env(), "TRACEFIX_DATA_DIR": str(tmp_path / "data")}, cwd=str(tmp_path))
+    try:
+        srv.initialize({"runOn": "save", "timeoutSeconds": 20, "precision": 0.0})
+        uri = (work / "stats.py").as_uri()
+        text = (work / "stats.py").read_text()
+        wire.did_open(srv, uri, text, version=1)
+        yield srv, uri, text
+    finally:
+        srv.close()
+
+
 def quick_fixes(srv: wire.Server, uri: str) -> list[dict]:
     zero = {"line": 0, "character": 0}
     answer = srv.call("textDocument/codeAction", {"textDocument": {"uri": uri},
@@ -39,57 +53,45 @@ def quick_fixes(srv: wire.Server, uri: str) -> list[dict]:
     return [a for a in answer["result"] or [] if a.get("kind") == "quickfix" and a.get("edit")]
 
 
-def test_fix_for_version_n_is_refused_at_n_plus_1_and_nothing_is_written(work, tmp_path):
+def test_fix_for_version_n_is_refused_at_n_plus_1_and_nothing_is_written(work, opened):
+    srv, uri, text = opened
     before = cases.folder_state(work)
-    srv = wire.Server(env={**cases.secret_env(), "TRACEFIX_DATA_DIR": str(tmp_path / "data")}, cwd=str(tmp_path))
-    try:
-        srv.initialize({"runOn": "save", "timeoutSeconds": 20, "precision": 0.0})
-        uri = (work / "stats.py").as_uri()
-        text = (work / "stats.py").read_text()
-        wire.did_open(srv, uri, text, version=1)
-        result = srv.call("workspace/executeCommand", {"command": "tracefix.debugWithTrace", "arguments": [uri]},
-                          timeout=180)
-        assert result is not None and "result" in result, result
-        fixes = quick_fixes(srv, uri)
-        assert fixes, "no quick fix offered for the buggy example (precision 0 shows every validated fix)"
-        for fix in fixes:
-            change = fix["edit"]["documentChanges"][0]
-            assert change["textDocument"] == {"uri": uri, "version": 1}, "the edit must be pinned to version 1"
-        # The user types: version 2. The old fix must not be offered any more.
-        srv.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2},
-                                              "contentChanges": [{"text": text + "\n# edited\n"}]})
-        assert quick_fixes(srv, uri) == []
-        # Accepting the old suggestion by id records feedback at most; it never edits anything.
-        command = fixes[0].get("command") or {}
-        if command:
-            srv.call("workspace/executeCommand", {"command": command["command"],
-                                                  "arguments": command.get("arguments", [])}, timeout=20)
-        srv.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
-        srv.call("workspace/executeCommand", {"command": "tracefix.debugWithTrace", "arguments": [uri]}, timeout=180)
-        srv.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
-        assert wire.hover(srv, uri) is not None
-    finally:
-        srv.close()
+    result = srv.call("workspace/executeCommand", {"command": "tracefix.debugWithTrace", "arguments": [uri]},
+                      timeout=180)
+    assert result is not None and "result" in result, result
+    fixes = quick_fixes(srv, uri)
+    assert fixes, "no quick fix offered for the buggy example (precision 0 shows every validated fix)"
+    for fix in fixes:
+        change = fix["edit"]["documentChanges"][0]
+        assert change["textDocument"] == {"uri": uri, "version": 1}, "the edit must be pinned to version 1"
+    # The user types: version 2. The old fix must not be offered any more.
+    srv.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2},
+                                          "contentChanges": [{"text": text + "\n# edited\n"}]})
+    assert quick_fixes(srv, uri) == []
+    # Accepting the old suggestion by id records feedback at most; it never edits anything.
+    command = fixes[0].get("command") or {}
+    if command:
+        srv.call("workspace/executeCommand", {"command": command["command"],
+                                              "arguments": command.get("arguments", [])}, timeout=20)
+    srv.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
+    srv.call("workspace/executeCommand", {"command": "tracefix.debugWithTrace", "arguments": [uri]}, timeout=180)
+    srv.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+    assert wire.hover(srv, uri) is not None
     assert not [m for m in srv.inbox if m.get("method") == "workspace/applyEdit"]
     assert cases.folder_state(work) == before, "the server changed a file in the user's folder"
 
 
-def test_undo_back_to_the_same_text_offers_no_edit_pinned_to_an_old_version(work, tmp_path):
+def test_undo_back_to_the_same_text_offers_no_edit_pinned_to_an_old_version(opened):
     """If a fix is offered again after undo, its edit must name the current version or a client refuses it."""
-    srv = wire.Server(env={**cases.secret_env(), "TRACEFIX_DATA_DIR": str(tmp_path / "data")}, cwd=str(tmp_path))
-    try:
-        srv.initialize({"runOn": "save", "timeoutSeconds": 20, "precision": 0.0})
-        uri = (work / "stats.py").as_uri()
-        text = (work / "stats.py").read_text()
-        wire.did_open(srv, uri, text, version=1)
-        srv.call("workspace/executeCommand", {"command": "tracefix.debugWithTrace", "arguments": [uri]}, timeout=180)
-        for version, body in ((2, text + "#"), (3, text)):  # type, then undo
-            srv.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
-                                                  "contentChanges": [{"text": body}]})
-        for fix in quick_fixes(srv, uri):
-            assert fix["edit"]["documentChanges"][0]["textDocument"]["version"] == 3
-    finally:
-        srv.close()
+    srv, uri, text = opened
+    srv.call("workspace/executeCommand", {"command": "tracefix.debugWithTrace", "arguments": [uri]}, timeout=180)
+    for version, body in ((2, text + "#"), (3, text)):  # type, then undo
+        srv.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                              "contentChanges": [{"text": body}]})
+    fixes = quick_fixes(srv, uri)
+    assert fixes, "the same text as version 1 must get its fixes back"
+    for fix in fixes:
+        assert fix["edit"]["documentChanges"][0]["textDocument"]["version"] == 3
 
 
 def test_cli_never_writes_in_the_users_folder(work):
