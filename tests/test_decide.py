@@ -236,3 +236,15 @@ def test_on_a_real_debug_run(tmp_path, data_dir):
     for s in r.suggestions:
         if s.features["operator"] == victim:
             assert s.p_accept < before[s.id] - 0.2
+
+
+def test_an_equivalent_alternative_is_held_behind_the_better_ranked_fix():
+    """`score >= 90` and `score > 89` fix the same tests on the same line: one fix per bug is shown."""
+    first, twin = strong("s1"), strong("s2")
+    other_line = strong("s3")
+    other_line.edits = [{"range": {"start": {"line": 7, "character": 0}, "end": {"line": 7, "character": 2}},
+                         "newText": "x"}]
+    r = report(first, twin, other_line)
+    d.decide(r, Settings(precision=0.5))
+    assert [s.shown for s in r.suggestions] == [True, False, True]
+    assert r.suggestions[1].reason.startswith("an alternative to s1")

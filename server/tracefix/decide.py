@@ -287,6 +287,35 @@ def decide(report: Report, settings: Settings, store: FeedbackStore | None = Non
             _set(s, p, True, _because(s, p, show_at), "medium")
         else:
             _set(s, p, False, f"validated but unsure (p={p:.2f} < {show_at:.2f})", "low")
+    if settings.precision > 0:  # the knob at 0 means "show every validated fix"
+        _hold_alternatives(report.suggestions)
+
+
+def _hold_alternatives(suggestions: list[Suggestion]) -> None:
+    """One fix per bug: a shown fix that edits the same lines and fixes the same tests as a better-ranked
+    shown fix is an alternative (``score > 89`` next to ``score >= 90``); it stays reachable via "show all"."""
+    kept: list[Suggestion] = []
+    for s in suggestions:
+        if not s.shown:
+            continue
+        twin = next((k for k in kept if _same_fix_target(k, s)), None)
+        if twin is None:
+            kept.append(s)
+        else:
+            _set(s, s.p_accept, False, f"an alternative to {twin.id}: same lines, same tests fixed", "low")
+
+
+def _same_fix_target(a: Suggestion, b: Suggestion) -> bool:
+    if a.validation is None or b.validation is None or set(a.validation.fixed) != set(b.validation.fixed):
+        return False
+    return bool(_edit_lines(a) & _edit_lines(b))
+
+
+def _edit_lines(s: Suggestion) -> set[int]:
+    lines: set[int] = set()
+    for e in s.edits:
+        lines.update(range(e["range"]["start"]["line"], e["range"]["end"]["line"] + 1))
+    return lines
 
 
 def _rejected(store: FeedbackStore, key: str) -> bool:
