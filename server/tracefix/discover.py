@@ -20,7 +20,7 @@ def discover(path: str, text: str) -> list[TestCase]:
     folder = os.path.dirname(os.path.abspath(path))
     name = os.path.basename(path)
     module = os.path.splitext(name)[0]
-    tree = _parse(text)
+    tree = parse_source(text)
     tests: list[TestCase] = []
     if tree is not None:
         tests += _pytest_tests(tree, name, name)
@@ -28,7 +28,7 @@ def discover(path: str, text: str) -> list[TestCase]:
         if rel == name:
             continue
         sibling = _read(os.path.join(folder, rel))
-        sibling_tree = _parse(sibling) if sibling is not None else None
+        sibling_tree = parse_source(sibling) if sibling is not None else None
         if sibling_tree is not None:
             tests += _pytest_tests(sibling_tree, rel, rel)
     if tree is not None:
@@ -88,7 +88,8 @@ def _read(full: str) -> str | None:
         return None
 
 
-def _parse(text: str) -> ast.Module | None:
+def parse_source(text: str) -> ast.Module | None:
+    """The module's AST, or None when it does not parse (half-typed code is normal here)."""
     try:
         return ast.parse(text)
     except (SyntaxError, ValueError):

@@ -16,6 +16,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from tracefix.discover import parse_source as parse
 from tracefix.model import Block, RunResult, ScoredBlock, Segmentation, TestResult, Visit
 
 FAILING = ("failed", "error", "timeout")
@@ -235,13 +236,6 @@ def _reads_of(tree: ast.AST | None, block: Block, targets: set[str]) -> set[str]
             if written & targets:
                 out |= {n.id for n in ast.walk(stmt.iter) if isinstance(n, ast.Name)}
     return out
-
-
-def parse(text: str) -> ast.AST | None:
-    try:
-        return ast.parse(text)
-    except (SyntaxError, ValueError):
-        return None
 
 
 def localize(seg: Segmentation, run: RunResult, text: str) -> list[ScoredBlock]:
