@@ -193,7 +193,9 @@ def _skip_reason(report):
     return "skipped"
 
 
-def run_pytest(job, tracer, results):
+def run_pytest(job, tracer, results, arm=None):
+    """``arm``: when given, installs the tracer and returns its uninstaller; it is then armed only
+    while a test's body runs (sys.settrace would otherwise pay for every call pytest makes)."""
     if not job.get("pytest_autoload", True):
         # tracefix's own environment carries plugins (hypothesis, pytest-lsp) the user's tests
         # never asked for; importing them costs seconds per run.
@@ -233,8 +235,11 @@ def run_pytest(job, tracer, results):
     saved = sys.stdout
     # pytest's own report is noise for us; user output inside tests is captured by pytest itself.
     sys.stdout = sink
+    plugins = [plugin]
+    if arm is not None:
+        plugins.append(_armed_during_calls(pytest, arm))
     try:
-        code = pytest.main(args, plugins=[plugin])
+        code = pytest.main(args, plugins=plugins)
     finally:
         sys.stdout = saved
     if not plugin.outcomes:
@@ -245,6 +250,19 @@ def run_pytest(job, tracer, results):
         for t in job["tests"]:
             if t["kind"] == "pytest":
                 results.add({"id": t["id"], "outcome": "error", "message": detail[:MESSAGE_CHARS]})
+
+
+def _armed_during_calls(pytest, arm):
+    class ArmDuringCall:
+        @pytest.hookimpl(hookwrapper=True)
+        def pytest_runtest_call(self, item):
+            disarm = arm()
+            try:
+                yield
+            finally:
+                disarm()
+
+    return ArmDuringCall()
 
 
 def run_doctests(job, tracer, results):
@@ -377,17 +395,28 @@ def execute(job):
     sys.path = [p for p in sys.path if os.path.abspath(p or ".") != HERE]
     tracer = None
     uninstall = None
+    arm = None
     backend = "none"
     if job.get("trace", True):
         tracer_mod = _load_private("_tracefix_tracer", "tracer.py")
         leaders = {int(k): v for k, v in job["leaders"].items()}
         lines = {int(k): v for k, v in job.get("lines", {}).items()}
         tracer = tracer_mod.Tracer(job["target"], leaders, job.get("budgets", {}), lines)
-        uninstall, backend = tracer_mod.install(tracer, job.get("backend", "auto"))
+        wanted = job.get("backend", "auto")
+        backend = "sys.monitoring" if wanted == "monitoring" or (wanted == "auto" and hasattr(sys, "monitoring")) \
+            else "sys.settrace"
+        if backend == "sys.settrace":
+            # Pytest makes thousands of calls per test; under settrace each one reaches our global
+            # trace function, so the tracer is armed only while a test body runs.
+            arm = lambda: tracer_mod.install(tracer, "settrace")[0]  # noqa: E731
+        else:
+            uninstall, backend = tracer_mod.install(tracer, wanted)
     results = Results(job["result"], backend)
     crash = None
     try:
-        run_pytest(job, tracer, results)
+        run_pytest(job, tracer, results, arm)
+        if arm is not None:
+            uninstall = arm()
         run_doctests(job, tracer, results)
         run_script(job, tracer, results)
     except BaseException:
