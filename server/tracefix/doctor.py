@@ -31,8 +31,8 @@ def lines(python_setting: str = "") -> list[str]:
 
 
 def _protections() -> list[str]:
-    items = ["wall timeout + process-group kill", "rlimits (cpu, address space, file size, open files, processes)",
-             "stdin closed", "output cap", "scratch cwd/HOME", "env allow-list"]
+    items = ["wall timeout", "rlimits (cpu, address space, file size, open files, processes)",
+             *sandbox.BASE_PROTECTIONS]
     _, isolated = sandbox.isolation(False)
     items += isolated or ["no PID or network namespace (unshare not permitted here): leftover processes are "
                           "killed by process group only, and the network is NOT isolated"]

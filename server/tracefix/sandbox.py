@@ -90,6 +90,14 @@ def isolation(allow_network: bool = False) -> tuple[tuple[str, ...], tuple[str, 
     return (), ()
 
 
+# What every child run gets, cold or forked by a warm worker; namespaces come on top where permitted.
+BASE_PROTECTIONS = ("process-group kill", "stdin closed", "scratch cwd/HOME", "env allow-list", "output cap")
+
+
+def truncation_note(dropped: int) -> str:
+    return f"\n[tracefix: {dropped} more bytes of output not kept]"
+
+
 class _Capped:
     """Drains a pipe in a thread, keeping at most ``cap`` bytes: floods cannot fill memory or block the child."""
 
@@ -118,7 +126,7 @@ class _Capped:
         self.thread.join(timeout=2)
         data = b"".join(self.chunks).decode("utf-8", errors="replace")
         if self.dropped:
-            data += f"\n[tracefix: {self.dropped} more bytes of output not kept]"
+            data += truncation_note(self.dropped)
         return data
 
 
@@ -126,8 +134,7 @@ def run(argv: list[str], cwd: str, home: str, timeout: float, output_bytes: int 
         network: bool = False, cancel: threading.Event | None = None) -> ChildResult:
     """Run ``argv`` and always return: timeouts and cancellation kill the whole process group."""
     prefix, isolated = isolation(network)
-    protections = ["process-group kill", "stdin closed", "scratch cwd/HOME", "env allow-list", "output cap",
-                   *isolated]
+    protections = [*BASE_PROTECTIONS, *isolated]
     started = time.perf_counter()
     proc = subprocess.Popen([*prefix, *argv], cwd=cwd, env=child_env(home), stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)

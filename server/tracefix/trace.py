@@ -93,8 +93,7 @@ def _run_warm(job: dict, job_file: str, scratch: str, home: str, python: str, se
         return None
     out, out_dropped = _read_capped(job["stdout"], settings.output_bytes)
     err, err_dropped = _read_capped(job["stderr"], settings.output_bytes)
-    protections = ["warm fork server", "process-group kill", "stdin closed", "scratch cwd/HOME", "env allow-list",
-                   "output cap", *worker.protections]
+    protections = ["warm fork server", *sandbox.BASE_PROTECTIONS, *worker.protections]
     return sandbox.ChildResult(code, out, err, timed_out, ms, out_dropped + err_dropped, protections)
 
 
@@ -108,7 +107,7 @@ def _read_capped(path: str, cap: int) -> tuple[str, int]:
     text = data.decode("utf-8", errors="replace")
     dropped = max(0, size - cap)
     if dropped:
-        text += f"\n[tracefix: {dropped} more bytes of output not kept]"
+        text += sandbox.truncation_note(dropped)
     return text, dropped
 
 
@@ -121,9 +120,10 @@ def _mirror(path: str, text: str, scratch: str) -> tuple[str, str]:
     base = os.path.join(scratch, "src")
     doc_dir = os.path.normpath(os.path.join(base, rel_dir))
     budget = [MIRROR_MAX_FILES]
-    # Enclosing packages: their own .py files, so relative imports keep working.
+    # Enclosing packages: their own .py files, so relative imports keep working (the
+    # document's own folder, the last part, is copied below).
     parts = [] if rel_dir == "." else rel_dir.split(os.sep)
-    for i in range(len(parts)):
+    for i in range(len(parts) - 1):
         pkg_rel = os.path.join(*parts[: i + 1])
         _copy_py(os.path.join(root, pkg_rel), os.path.join(base, pkg_rel), budget, recurse=False)
     os.makedirs(doc_dir, exist_ok=True)
