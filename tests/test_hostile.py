@@ -14,8 +14,6 @@ reason; the fix is proposed in the issue's closing note.
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import re
 import sys
 import tempfile

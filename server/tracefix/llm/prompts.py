@@ -12,7 +12,7 @@ import io
 import os
 import tokenize
 
-from tracefix.model import Block, RunResult, TestCase, TestResult, Visit
+from tracefix.model import Block, TestCase, TestResult, Visit
 
 LEVELS = ("none", "error", "trace-lines", "trace-blocks")
 KEEP = 5  # LDB: a long trace keeps the first and last 5 block visits

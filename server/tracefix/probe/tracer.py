@@ -90,7 +90,6 @@ class Tracer:
         self.spectrum = set()
         self.skipped = collections.Counter()
         self.truncated = False
-        self.line_hits = collections.Counter()
 
     # -- per test -------------------------------------------------------------------
     def start_test(self, test_id):
