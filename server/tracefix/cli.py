@@ -63,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def settings_from_args(args: argparse.Namespace):
+    from dataclasses import replace
+
     from tracefix.config import LLMSettings, Settings
 
     values = {"python": args.python}
@@ -77,9 +79,7 @@ def settings_from_args(args: argparse.Namespace):
     if args.llm:
         if not llm.base_url or not llm.model:
             problems.append("--llm needs --base-url and --model (or TRACEFIX_LLM_BASE_URL / TRACEFIX_LLM_MODEL)")
-        llm = type(llm)(**{**llm.__dict__, "enabled": True})
-    from dataclasses import replace
-
+        llm = replace(llm, enabled=True)
     return replace(settings, llm=llm), problems
 
 
