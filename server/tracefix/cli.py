@@ -1,7 +1,7 @@
 """Command line: ``tracefix debug FILE [--json]``, ``tracefix serve``, ``tracefix doctor``.
 
 Exit codes (DESIGN.md §2): 0 all tests pass, 1 failures found, 2 usage or input error
-(one line on stderr).
+(one line on stderr), 5 no tests exercise the file (as pytest's "no tests collected").
 """
 from __future__ import annotations
 
@@ -25,8 +25,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     debug = sub.add_parser("debug", help="debug one Python file")
     debug.add_argument("file")
-    debug.add_argument("--test", help="debug only this test id (e.g. test_stats.py::test_mean)")
-    debug.add_argument("--python", default="", help="interpreter that runs the code (default: this one)")
+    debug.add_argument("--test", help="debug only this pytest node id, relative to the project root or the "
+                                       "current folder (e.g. tests/test_stats.py::test_mean)")
+    debug.add_argument("--tests", action="append", default=None, metavar="GLOB",
+                       help="where the project's tests are (relative to the project root; repeatable; "
+                            "default: pytest's own configuration)")
+    debug.add_argument("--max-tests", type=int, default=None, help="tests run per debug run (default 300)")
+    debug.add_argument("--python", default="",
+                       help="interpreter that runs the code (default: the project's .venv/venv, else this one)")
     debug.add_argument("--timeout", type=float, default=None, help="seconds for one test run (default 30)")
     debug.add_argument("--precision", type=float, default=None,
                        help="0..1: higher shows fewer, surer fixes (default 0.9)")
@@ -69,7 +75,7 @@ def settings_from_args(args: argparse.Namespace):
 
     values = {"python": args.python}
     for key, value in (("timeout", args.timeout), ("precision", args.precision),
-                       ("repair_seconds", args.repair_seconds)):
+                       ("repair_seconds", args.repair_seconds), ("max_tests", args.max_tests), ("tests", args.tests)):
         if value is not None:
             values[key] = value
     if args.no_repair:
@@ -104,6 +110,12 @@ def run_debug(args: argparse.Namespace) -> int:
                           progress=progress)
     if progress is not None:
         sys.stderr.write("\r\033[K")
+    if report.no_tests:
+        print(f"tracefix: {report.error}", file=sys.stderr)
+        if args.json:
+            json.dump(to_json(report), sys.stdout, indent=2)
+            sys.stdout.write("\n")
+        return 5
     if report.error and not report.tests:
         print(f"tracefix: {report.error}", file=sys.stderr)
         return 2

@@ -45,7 +45,9 @@ class Settings:
     memory_mb: int = 1024  # address-space limit of a child
     output_bytes: int = 1_000_000  # stdout/stderr cap per child
     network: bool = False  # allow user code network access (unshare where possible)
-    warm: bool = True  # keep a fork server per interpreter so runs skip start-up and pytest import
+    warm: bool = True  # keep a fork server per (project, environment) so runs skip start-up and pytest import
+    max_tests: int = 300  # tests run per debug run (those that failed last time first)
+    tests: tuple[str, ...] = ()  # globs (relative to the project root) where the tests are; () = pytest's own config
     llm: LLMSettings = field(default_factory=LLMSettings)
 
     @classmethod
@@ -55,7 +57,8 @@ class Settings:
         values: dict[str, Any] = {}
         aliases = {"interpreter": "python", "runOn": "run_on", "timeoutSeconds": "timeout",
                    "repairSeconds": "repair_seconds", "maxCandidates": "max_candidates",
-                   "memoryMb": "memory_mb", "outputBytes": "output_bytes", "debounceMs": "debounce_ms"}
+                   "memoryMb": "memory_mb", "outputBytes": "output_bytes", "debounceMs": "debounce_ms",
+                   "maxTests": "max_tests", "testPaths": "tests"}
         known = {f.name: f for f in fields(cls)}
         for key, raw in (data or {}).items():
             name = aliases.get(key, key)
@@ -76,7 +79,7 @@ class Settings:
 
 
 _BOUNDS = {"timeout": (0.5, 600), "precision": (0.0, 1.0), "repair_seconds": (0, 600),
-           "max_candidates": (0, 2000), "workers": (1, 16), "memory_mb": (64, 65536),
+           "max_candidates": (0, 2000), "max_tests": (1, 100_000), "workers": (1, 16), "memory_mb": (64, 65536),
            "output_bytes": (1000, 100_000_000), "debounce_ms": (0, 10000),
            "samples": (1, 10), "rounds": (1, 10), "max_tokens_per_run": (100, 10_000_000)}
 
@@ -84,6 +87,10 @@ _BOUNDS = {"timeout": (0.5, 600), "precision": (0.0, 1.0), "repair_seconds": (0,
 def _coerce(name: str, raw: Any, default: Any) -> tuple[bool, Any]:
     if name == "run_on":
         return (raw in RUN_ON, raw)
+    if isinstance(default, tuple):  # a list of strings; one string may hold several, comma-separated
+        items = raw.split(",") if isinstance(raw, str) else raw
+        ok = isinstance(items, (list, tuple)) and all(isinstance(x, str) for x in items)
+        return (ok, tuple(x.strip() for x in items if x.strip()) if ok else default)
     try:
         if isinstance(default, bool):
             if isinstance(raw, bool):

@@ -1,91 +1,302 @@
-"""Find the tests that exercise a document (DESIGN.md §1 step 2).
+"""Find the tests that exercise a document in its project (DESIGN.md §1 step 2).
 
-Static and cheap: nothing is imported or run here. Parametrized cases are only
-known once pytest collects them in the child, so a discovered pytest test may
-report several results ("test_mean[values0-2.5]", ...).
+The project's own pytest collects (in a jailed child, ``--collect-only``
+semantics, its ini options and plugins): we never guess test files with a regex.
+A test module is selected when it can reach the document's module (the import
+graph the child reports), refined by the per-test coverage map of earlier runs
+(projectcache.py). Tests in the document itself run as one file-level id (its
+buffer may hold tests the file on disk has not), and its doctests and
+``__main__`` block are found statically from the buffer.
 """
 from __future__ import annotations
 
 import ast
+import fnmatch
+import glob
+import hashlib
 import os
-import re
+import threading
+from dataclasses import dataclass, field
 
+from tracefix import child, projectcache
+from tracefix.config import Settings
 from tracefix.model import TestCase
+from tracefix.project import Project, module_name
 
-MAX_TEST_FILE_BYTES = 2_000_000
+MAX_WALK_ENTRIES = 200_000
+PRUNE = {"__pycache__", "node_modules", "site-packages", "build", "dist", ".git", ".hg", ".tox", ".nox",
+         ".venv", "venv", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
 
 
-def discover(path: str, text: str) -> list[TestCase]:
-    """Tests for the document at ``path`` whose current text is ``text``."""
-    folder = os.path.dirname(os.path.abspath(path))
-    name = os.path.basename(path)
-    module = os.path.splitext(name)[0]
+@dataclass
+class Collection:
+    """What the project's pytest collected, once per (project, environment) until its test files change."""
+
+    tests: list[dict] = field(default_factory=list)  # {"id", "file", "line"}
+    errors: list[dict] = field(default_factory=list)  # {"file", "message"}
+    reach: dict[str, dict] = field(default_factory=dict)  # test file -> {"modules": [...], "files": [...]}
+    doc_module: dict = field(default_factory=dict)
+    pytest: str = ""
+    problem: str = ""  # one line when collection itself could not run
+
+
+@dataclass
+class Selection:
+    tests: list[TestCase]
+    notes: list[str] = field(default_factory=list)  # one line each, for the user
+    errors: list[dict] = field(default_factory=list)  # collection errors that concern this document
+    looked: str = ""  # where tests were looked for, for the "no tests" message
+    collected: list[dict] = field(default_factory=list)  # every test the project's pytest collected
+
+
+def for_document(project: Project, python: str, path: str, text: str, settings: Settings,
+                 cancel: threading.Event | None = None) -> Selection:
+    """Every test of the project that can reach the document, failing-first and capped."""
+    doc_rel = project.relative(path)
+    module = module_name(path, project.import_roots)
     tree = parse_source(text)
-    tests: list[TestCase] = []
-    if tree is not None:
-        tests += _pytest_tests(tree, name, name)
-    for rel in sibling_test_files(path):
-        if rel == name:
-            continue
-        sibling = _read(os.path.join(folder, rel))
-        sibling_tree = parse_source(sibling) if sibling is not None else None
-        if sibling_tree is not None:
-            tests += _pytest_tests(sibling_tree, rel, rel)
-    if tree is not None:
-        tests += _doctests(tree, module, name)
-        tests += _script(tree, name)
-    return tests
+    coll = collect(project, python, settings, path, cancel)
+    looked = _where(project, settings)
+    own = [TestCase(doc_rel, "pytest", os.path.realpath(path), 1)] if tree is not None and defines_tests(tree) else []
+    picked, dropped = _reaching(coll, project, doc_rel, module)
+    cases = [TestCase(t["id"], "pytest", os.path.join(project.root, t["file"]), t.get("line", 0))
+             for t in picked if t["file"] != doc_rel]
+    # A test file that failed to import may fail because of this very document: run it whole, so the
+    # import error is reported (and located) like any failure.
+    cases += [TestCase(e["file"], "pytest", os.path.join(project.root, e["file"]), 0)
+              for e in coll.errors if e["file"] != doc_rel and e["file"].endswith(".py")
+              and imports_module(project.root, e["file"], module)]
+    notes = []
+    if dropped:
+        notes.append(f"{dropped} test(s) that import this module never ran it on earlier runs and were skipped")
+    cases, cap_note = _order_and_cap(project, cases, settings.max_tests)
+    notes += [cap_note] if cap_note else []
+    statics = static_tests(path, tree) if tree is not None else []
+    if not cases and not own:
+        notes += _doc_module_note(coll, path)
+    else:
+        statics = [t for t in statics if t.kind != "script"]  # a module's main block is no test when tests exist
+    if coll.problem:
+        notes.append(coll.problem)
+    return Selection(own + cases + statics, notes, coll.errors[:20], looked, coll.tests)
 
 
-def sibling_test_files(path: str) -> list[str]:
-    """Test files (relative to the document's folder) that import the document's module."""
-    folder = os.path.dirname(os.path.abspath(path))
-    module = os.path.splitext(os.path.basename(path))[0]
-    found = []
-    for sub in ("", "tests", "test"):
-        directory = os.path.join(folder, sub)
-        if not os.path.isdir(directory):
-            continue
-        for entry in sorted(os.listdir(directory)):
-            if not entry.endswith(".py") or not (entry.startswith("test_") or entry.endswith("_test.py")):
-                continue
-            full = os.path.join(directory, entry)
-            text = _read(full)
-            if text is not None and imports_module(text, module):
-                found.append(os.path.join(sub, entry) if sub else entry)
-    return found
+def collect(project: Project, python: str, settings: Settings, path: str,
+            cancel: threading.Event | None = None) -> Collection:
+    """The project's collection, from the cache when no test file, conftest or ini file changed."""
+    paths = _collect_paths(project, settings)
+    fingerprint = _fingerprint(project, paths, python)
+    cached = projectcache.load_collection(project, fingerprint)
+    if cached is not None:
+        return Collection(**cached)
+    job = {"mode": "collect", "target": os.path.realpath(path), "module": module_name(path, project.import_roots),
+           "sys_path": list(project.import_roots), "tests": [], "collect_paths": paths,
+           "pytest_args": project.pytest_args(), "trace": False}
+    # The file on disk, not the buffer: the collection is shared by every document of the project.
+    outcome = child.run_job(project, python, job, settings, path, None, cancel)
+    coll = _parse_collection(outcome)
+    # A collection with import errors may be caused by a module that is not a test file (and so not in
+    # the fingerprint): it is not kept, so the next run collects again once the user fixed it.
+    if coll.tests and not coll.problem and not coll.errors and not (cancel is not None and cancel.is_set()):
+        projectcache.store_collection(project, fingerprint, coll.__dict__)
+    return coll
 
 
-def imports_module(text: str, module: str) -> bool:
-    pattern = rf"^\s*(from\s+(\.|\w+\.)*{re.escape(module)}\s+import\b|import\s+([\w.]+\s*,\s*)*(\w+\.)*{re.escape(module)}\b)"
-    return re.search(pattern, text, re.MULTILINE) is not None
+def _parse_collection(outcome: child.JobOutcome) -> Collection:
+    coll = Collection()
+    for record in outcome.records:
+        if isinstance(record.get("collected"), dict):
+            item = record["collected"]
+            coll.tests.append({"id": str(item.get("id", "")), "file": str(item.get("file", "")),
+                               "line": int(item.get("line") or 0)})
+        elif isinstance(record.get("collect_error"), dict):
+            err = record["collect_error"]
+            coll.errors.append({"file": str(err.get("file", "")), "message": str(err.get("message", ""))[:500]})
+        elif isinstance(record.get("reach"), dict):
+            r = record["reach"]
+            coll.reach[str(r.get("file", ""))] = {"modules": list(r.get("modules", [])), "files": list(r.get("files", []))}
+        elif isinstance(record.get("doc_module"), dict):
+            coll.doc_module = record["doc_module"]
+        elif "pytest" in record:
+            coll.pytest = str(record.get("pytest") or "")
+            if record.get("pytest_problem"):
+                coll.problem = str(record["pytest_problem"])[:300]
+        elif record.get("crash"):
+            coll.problem = "collecting the tests failed: " + str(record["crash"]).strip().splitlines()[-1][:300]
+    ch = outcome.child
+    if not coll.problem and ch.timed_out:
+        coll.problem = "collecting the tests did not finish in time (a test module that loops at import?)"
+    elif not coll.problem and not any("done" in r for r in outcome.records):
+        tail = [line for line in ch.stderr.splitlines() if line.strip()]
+        coll.problem = "collecting the tests failed: " + (tail[-1][:300] if tail else f"exit code {ch.returncode}")
+    return coll
 
 
-def select(tests: list[TestCase], wanted: str) -> list[TestCase]:
-    """The tests matching a user-given id: exact, by name, or one parametrized case."""
-    exact = [t for t in tests if t.id == wanted]
-    if exact:
-        return exact
-    base, bracket, _ = wanted.partition("[")
-    out = []
-    for t in tests:
-        if t.id.endswith("::" + base) or t.id == base or t.id.split("::")[-1] == base.split("::")[-1]:
-            if t.kind == "pytest" and bracket:
-                prefix = t.id.rsplit("::", 1)[0]
-                out.append(TestCase(f"{prefix}::{wanted.split('::')[-1]}", t.kind, t.file, t.line))
-            else:
-                out.append(t)
+def _reaching(coll: Collection, project: Project, doc_rel: str, module: str) -> tuple[list[dict], int]:
+    """Collected tests whose module can reach the document, minus those the coverage map rules out."""
+    def reaches(test_file: str) -> bool:
+        r = coll.reach.get(test_file)
+        if r is None:
+            return False
+        return doc_rel in r["files"] or module in r["modules"]
+
+    picked = [t for t in coll.tests if t["file"] == doc_rel or reaches(t["file"])]
+    executed = projectcache.load_coverage(project)
+    # Only tests that passed are ever ruled out: a failing test is what a fix is about.
+    kept = [t for t in picked if t["id"] not in executed or doc_rel in executed[t["id"]] or t["file"] == doc_rel]
+    return kept, len(picked) - len(kept)
+
+
+def _order_and_cap(project: Project, cases: list[TestCase], cap: int) -> tuple[list[TestCase], str]:
+    """Tests that failed last time first (the ones a fix is about), then the rest; at most ``cap``."""
+    last = projectcache.load_outcomes(project)
+    failing = [c for c in cases if last.get(c.id) in ("failed", "error", "timeout")]
+    rest = [c for c in cases if last.get(c.id) not in ("failed", "error", "timeout")]
+    ordered = failing + rest
+    if len(ordered) <= cap:
+        return ordered, ""
+    return ordered[:cap], (f"ran {cap} of the {len(ordered)} tests that reach this file (failing first); raise the "
+                           f"maxTests setting (--max-tests) to run more")
+
+
+def _doc_module_note(coll: Collection, path: str) -> list[str]:
+    info = coll.doc_module or {}
+    where = info.get("file") or ""
+    if where and os.path.realpath(where) != os.path.realpath(path):
+        return [f"the tests import {info.get('name')} from {where}, not from this file: is the project installed "
+                f"without `pip install -e .`?"]
+    return []
+
+
+def imports_module(root: str, rel: str, module: str) -> bool:
+    """Whether a test file's imports can reach ``module`` (read statically: it failed to import)."""
+    from tracefix.project import read_small
+
+    text = read_small(os.path.join(root, rel))
+    tree = parse_source(text) if text is not None else None
+    if tree is None:
+        return False
+    stem = module.rsplit(".", 1)[-1]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            if any(a.name == module or module.startswith(a.name + ".") for a in node.names):
+                return True
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: match by the last name only
+                if base.rsplit(".", 1)[-1] == stem or any(a.name == stem for a in node.names):
+                    return True
+            elif base == module or module.startswith(base + ".") and base:
+                return True
+    return False
+
+
+def _where(project: Project, settings: Settings) -> str:
+    paths = settings.tests or project.testpaths
+    origin = "the tests setting" if settings.tests else (os.path.basename(project.inifile) if project.testpaths else "")
+    place = ", ".join(paths) if paths else "the whole project"
+    return f"{place} under {project.root}" + (f" (from {origin})" if origin else "")
+
+
+def _collect_paths(project: Project, settings: Settings) -> list[str]:
+    """The ``tests`` setting's globs expanded against the root; [] lets pytest decide (testpaths/rootdir)."""
+    out: list[str] = []
+    for pattern in settings.tests:
+        full = pattern if os.path.isabs(pattern) else os.path.join(project.root, pattern)
+        matches = sorted(glob.glob(full, recursive=True))[:2000]
+        out += [os.path.relpath(m, project.root) for m in matches]
     return out
 
 
-def _read(full: str) -> str | None:
-    try:
-        if os.path.getsize(full) > MAX_TEST_FILE_BYTES:
-            return None
-        with open(full, "rb") as f:
-            return f.read().decode("utf-8", errors="replace")
-    except OSError:
-        return None
+def _fingerprint(project: Project, paths: list[str], python: str) -> str:
+    """Changes when a test file, a conftest.py or the ini file changes (name, size or mtime)."""
+    digest = hashlib.sha256()
+    digest.update("\0".join([python, project.inifile, *paths]).encode("utf-8", "surrogateescape"))
+    patterns = project.python_files
+    for rel, st in walk(project.root):
+        name = os.path.basename(rel)
+        if name == "conftest.py" or name == os.path.basename(project.inifile) or \
+                any(fnmatch.fnmatch(name, p) for p in patterns):
+            digest.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def walk(root: str, limit: int = MAX_WALK_ENTRIES):
+    """(relative path, stat) of the regular .py / .ini / .cfg / .toml files under ``root``.
+
+    Never follows symlinks (no loops, no escape out of the project), never opens
+    anything (FIFOs and devices are only stat'ed), skips virtualenvs and caches,
+    and stops after ``limit`` entries.
+    """
+    stack = [root]
+    seen = 0
+    while stack and seen < limit:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in sorted(entries, key=lambda e: e.name):
+            seen += 1
+            if seen > limit:
+                return
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name not in PRUNE and not entry.name.startswith(".") and \
+                            not os.path.exists(os.path.join(entry.path, "pyvenv.cfg")):
+                        stack.append(entry.path)
+                elif entry.is_file(follow_symlinks=False) and entry.name.endswith((".py", ".ini", ".cfg", ".toml")):
+                    yield os.path.relpath(entry.path, root).replace(os.sep, "/"), entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+
+
+def match(wanted: str, tests: list[TestCase], collected: list[dict], project: Project, cwd: str,
+          doc_path: str) -> tuple[list[TestCase], str]:
+    """The tests a user-given id names: a pytest node id relative to the project root or to ``cwd``, matched
+    exactly including the file path (a bare test name must be unambiguous); also "doctest:..." and "__main__"."""
+    statics = [t for t in tests if t.kind != "pytest" and t.id == wanted]
+    if statics:
+        return statics, ""
+    path_part, sep, rest = wanted.partition("::")
+    candidates = {t["id"]: t for t in collected}
+    for t in tests:
+        candidates.setdefault(t.id, {"id": t.id, "file": project.relative(t.file), "line": t.line})
+    if not sep:  # a file, or a bare test name
+        as_file = _as_root_relative(path_part, project, cwd)
+        if as_file is not None:
+            hits = [c for c in candidates.values() if c["file"] == as_file]
+            return _cases(hits or [{"id": as_file, "file": as_file, "line": 0}], project), ""
+        hits = [c for c in candidates.values() if c["id"].split("::")[-1].split("[")[0] == wanted
+                or c["id"].split("::")[-1] == wanted]
+        if len({h["file"] for h in hits}) > 1:
+            names = ", ".join(sorted(h["id"] for h in hits)[:5])
+            return [], f"'{wanted}' names tests in several files ({names}); give the full node id"
+        return _cases(hits, project), ""
+    rel = _as_root_relative(path_part, project, cwd)
+    if rel is None:
+        return [], f"no such test file: {path_part} (node ids are relative to {project.root} or the current folder)"
+    full = f"{rel}::{rest}"
+    exact = [c for c in candidates.values() if c["id"] == full]
+    if not exact and "[" not in rest:  # a parametrized test named without its parameters: all its cases
+        exact = [c for c in candidates.values() if c["id"].startswith(full + "[") or c["id"].startswith(full + "::")]
+    if not exact and os.path.realpath(os.path.join(project.root, rel)) == os.path.realpath(doc_path):
+        exact = [{"id": full, "file": rel, "line": 0}]  # a test in the buffer the collection has not seen
+    if not exact and "[" in rest and any(c["id"] == full.split("[")[0] for c in candidates.values()):
+        exact = [{"id": full, "file": rel, "line": 0}]  # a parametrized case pytest will expand
+    return _cases(exact, project), ""
+
+
+def _as_root_relative(path_part: str, project: Project, cwd: str) -> str | None:
+    for base in (cwd, project.root):
+        full = os.path.realpath(os.path.join(base, path_part))
+        if os.path.isfile(full) and (full + os.sep).startswith(project.root + os.sep):
+            return os.path.relpath(full, project.root).replace(os.sep, "/")
+    return None
+
+
+def _cases(items: list[dict], project: Project) -> list[TestCase]:
+    return [TestCase(i["id"], "pytest", os.path.join(project.root, i["file"]), i.get("line", 0)) for i in items]
 
 
 def parse_source(text: str) -> ast.Module | None:
@@ -96,25 +307,35 @@ def parse_source(text: str) -> ast.Module | None:
         return None
 
 
-def _pytest_tests(tree: ast.Module, rel: str, file: str) -> list[TestCase]:
-    out = []
+def defines_tests(tree: ast.Module) -> bool:
+    """Test functions or Test classes at the top of the module (what pytest would collect by default)."""
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
-            out.append(TestCase(f"{rel}::{node.name}", "pytest", file, node.lineno))
-        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
-            for item in node.body:
-                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name.startswith("test"):
-                    out.append(TestCase(f"{rel}::{node.name}::{item.name}", "pytest", file, item.lineno))
-    return out
+            return True
+        if isinstance(node, ast.ClassDef) and (node.name.startswith("Test") or _is_testcase(node)):
+            return True
+    return False
 
 
-def _doctests(tree: ast.Module, module: str, file: str) -> list[TestCase]:
+def _is_testcase(node: ast.ClassDef) -> bool:
+    return any((isinstance(b, ast.Attribute) and b.attr == "TestCase") or (isinstance(b, ast.Name) and b.id == "TestCase")
+               for b in node.bases)
+
+
+def static_tests(path: str, tree: ast.Module) -> list[TestCase]:
+    """Doctests and the ``__main__`` block of the buffer."""
+    file = os.path.realpath(path)
+    return _doctests(tree, file) + _script(tree, file)
+
+
+def _doctests(tree: ast.Module, file: str) -> list[TestCase]:
     out = []
     doc = ast.get_docstring(tree, clean=False)
+    module = os.path.splitext(os.path.basename(file))[0]
     if doc and ">>>" in doc:
         out.append(TestCase(f"doctest:{module}", "doctest", file, 1))
 
-    def walk(body, prefix):
+    def visit(body, prefix):
         for node in body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 qual = prefix + node.name
@@ -122,9 +343,9 @@ def _doctests(tree: ast.Module, module: str, file: str) -> list[TestCase]:
                 if doc and ">>>" in doc:
                     out.append(TestCase(f"doctest:{qual}", "doctest", file, node.lineno))
                 if isinstance(node, ast.ClassDef):
-                    walk(node.body, qual + ".")
+                    visit(node.body, qual + ".")
 
-    walk(tree.body, "")
+    visit(tree.body, "")
     return out
 
 

@@ -6,6 +6,7 @@ through an Event.
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ class Cancelled(Exception):
 
 @dataclass
 class Request:
-    path: str  # the document's path on disk (its folder holds sibling tests)
+    path: str  # the document's path on disk (its project holds the tests)
     text: str | None = None  # the editor buffer; None → read the file
     test: str | None = None  # debug only this test id
     settings: Settings = Settings()
@@ -47,6 +48,7 @@ def debug(request: Request, progress: Progress | None = None,
           partial: Callable[[Report], None] | None = None) -> Report:
     """Run the pipeline; ``partial`` receives the report once tests and ranked blocks are final (before repair)."""
     from tracefix import decide, discover, localize, repair, segment, trace
+    from tracefix import project as project_mod
     from tracefix.sandbox import resolve_python
 
     progress = progress or (lambda _msg, _pct: None)
@@ -68,7 +70,9 @@ def debug(request: Request, progress: Progress | None = None,
                         f"{MAX_DOCUMENT_CHARS / 1e6:.0f} MB)")
         return _finish(report, clock)
 
-    python, version, problem = resolve_python(settings.python)
+    proj = project_mod.find(request.path, settings.python)
+    report.root = proj.root
+    python, version, problem = resolve_python(proj.python)
     report.python = version
     if problem:
         report.error = problem
@@ -84,26 +88,34 @@ def debug(request: Request, progress: Progress | None = None,
         report.error = syntax
         return _finish(report, clock)
 
-    tests = discover.discover(request.path, text)
+    progress("finding the tests", 5)
+    selection = discover.for_document(proj, python, request.path, text, settings, cancel)
+    report.messages += selection.notes
+    report.collection_errors = selection.errors
+    tests = selection.tests
     if request.test:
-        tests = discover.select(tests, request.test)
+        tests, why = discover.match(request.test, tests, selection.collected, proj, os.getcwd(), request.path)
         if not tests:
-            report.error = f"no test matches '{request.test}'"
+            report.error = why or f"no test matches '{request.test}' (looked in {selection.looked})"
             return _finish(report, clock)
     if not tests:
-        report.messages.append("no tests found for this file: nothing to run")
+        report.no_tests = True
+        report.error = (f"no tests found for {proj.relative(request.path)}: looked in {selection.looked} "
+                        f"({len(selection.collected)} collected, none reaches this module); point tracefix at them "
+                        f"with --tests GLOB or the testPaths setting")
         return _finish(report, clock)
     t = clock.lap("discover", t)
     check()
 
     progress("running tests", 10)
-    run = trace.run_tests(request.path, text, seg, tests, settings, python=python, cancel=cancel)
+    run = trace.run_tests(request.path, text, seg, tests, settings, python=python, cancel=cancel, project=proj)
     report.run = run
     report.tests = run.tests
     if run.error:
         report.error = run.error
     t = clock.lap("run", t)
     check()
+    _remember(proj, run)
 
     if not report.failing:
         decide.decide(report, settings)  # abstains, and says there is no failing test to check a fix against
@@ -148,6 +160,18 @@ def _assist_with_llm(path, text, seg, tests, run, report: Report, settings: Sett
             report.suggestions.append(suggestion)
             taken.add(suggestion.new_text)
     report.messages += result.messages
+
+
+def _remember(proj, run) -> None:
+    """Outcomes (for failing-first order) and, for passing tests, the files they executed (the coverage map)."""
+    from tracefix import projectcache
+
+    outcomes = {t.id: t.outcome for t in run.tests}
+    files = {tid: f for tid, f in run.files.items() if outcomes.get(tid) == "passed" and f}
+    try:
+        projectcache.record_run(proj, outcomes, files)
+    except OSError:
+        pass  # a read-only cache folder only makes later runs slower
 
 
 def _finish(report: Report, clock: _Clock) -> Report:

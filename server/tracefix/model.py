@@ -65,9 +65,9 @@ class Segmentation:
 class TestCase:
     """A test that exercises the document, as discovered (before running)."""
 
-    id: str  # pytest node id relative to the document's folder, "doctest:fn", or "__main__"
+    id: str  # pytest node id relative to the project root (a file or class id runs all it holds), "doctest:fn", "__main__"
     kind: str  # pytest | doctest | script
-    file: str  # the file that holds it
+    file: str  # absolute path of the file that holds it
     line: int = 0
 
 
@@ -118,6 +118,9 @@ class RunResult:
     stderr: str = ""
     error: str = ""  # one-line description when the run itself failed (timeout, crash, bad interpreter)
     duration_ms: float = 0.0
+    # test id → project files (relative to the root) it executed, where the interpreter can say (3.12+).
+    files: dict[str, list[str]] = field(default_factory=dict)
+    protections: list[str] = field(default_factory=list)  # the sandbox layers this run had
 
 
 @dataclass
@@ -165,6 +168,10 @@ class Report:
     timing_ms: dict[str, float] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)  # one-line notes for the user
     error: str = ""
+    # Test files the project's pytest could not import: [{"file", "message"}] (not tests of the user's).
+    collection_errors: list[dict[str, str]] = field(default_factory=list)
+    no_tests: bool = False  # nothing exercises the document: its own exit code (5), never "all pass"
+    root: str = ""  # the project root the run happened in
 
     @property
     def failing(self) -> list[TestResult]:
@@ -216,5 +223,8 @@ def to_json(report: Report) -> dict[str, Any]:
         ],
         "timing_ms": {k: round(v, 1) for k, v in report.timing_ms.items()},
         **({"error": report.error} if report.error else {}),
+        **({"root": report.root} if report.root else {}),
+        **({"collection_errors": report.collection_errors} if report.collection_errors else {}),
+        **({"no_tests": True} if report.no_tests else {}),
         **({"messages": report.messages} if report.messages else {}),
     }

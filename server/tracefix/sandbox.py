@@ -1,10 +1,11 @@
 """Run a child process the way DESIGN.md §5 asks: limited, isolated, killable.
 
-The child gets a scratch working directory and HOME, closed stdin, an environment
-built from an allow-list (no API keys or cloud credentials), rlimits (applied by
-the probe's runner before any user code), a wall timeout that kills the whole
-process group, captured and capped output, and no network where ``unshare -n``
-works. Nothing here imports user code.
+The child gets a scratch HOME and TMPDIR, closed stdin, an environment built from an
+allow-list (no API keys or cloud credentials), rlimits (applied by the probe's
+runner before any user code), a wall timeout that kills the whole process group,
+captured and capped output and, where Linux permits user namespaces, the jail of
+``probe/jail.py``: it can write only its scratch, sees the project as a copy-on-write
+overlay, and has no network. Nothing here imports user code.
 """
 from __future__ import annotations
 
@@ -58,40 +59,70 @@ def child_env(home: str, extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+JAIL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "probe", "jail.py")
+JAIL_PROTECTIONS = (
+    "own user, mount and PID namespaces",
+    "project as a copy-on-write overlay (the run's writes vanish)",
+    "read-only filesystem except the run's scratch (site-packages, HOME, tracefix's data included)",
+    "private /tmp and /dev/shm",
+    "tracefix's data and cache folders hidden",
+    "mounts locked by a nested user namespace",
+)
+
+
+def _unshare_flags(allow_network: bool) -> list[str]:
+    return ["--user", "--map-root-user", "--mount", "--pid", "--fork", "--kill-child",
+            *([] if allow_network else ["--net"])]
+
+
 @functools.lru_cache(maxsize=2)
 def isolation(allow_network: bool = False) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(command prefix, protections it adds): the strongest ``unshare`` this OS permits.
+    """(command prefix up to the jail, protections): the jail when this OS permits it.
 
-    A private PID namespace means the child is PID 1 of its own process tree: when it
-    ends, the kernel kills everything it left behind (even processes that called
-    setsid to leave our process group), and its /proc shows none of our processes
-    (so it cannot read the server's environment). No network namespace is asked for
-    when the user allows the network.
+    The prefix ends with ``jail.py``; the caller appends ``SPEC -- PROGRAM ARGS``.
+    An empty prefix means no namespaces here (not Linux, no ``unshare``, or user
+    namespaces refused): runs then have only the base protections, and doctor says so.
     """
-    tool = shutil.which("unshare")
-    if not tool or not sys.platform.startswith("linux"):
+    why = jail_unavailable(allow_network)
+    if why:
         return (), ()
-    pid = ["--pid", "--fork", "--kill-child", "--mount-proc"]
-    net = [] if allow_network else ["--net"]
-    pid_names = ["own PID namespace (leftover processes die with the run; no view of other processes)"]
-    net_names = [] if allow_network else ["no network (network namespace)"]
-    for flags, names in ((pid + net, pid_names + net_names), (["--map-root-user"] + pid + net, pid_names + net_names),
-                         (net, net_names), (["--map-root-user"] + net, net_names)):
-        if not flags:
-            continue
-        prefix = [tool, *flags, "--"]
+    prefix = [shutil.which("unshare"), *_unshare_flags(allow_network), "--", sys.executable, "-I", "-S", JAIL]
+    names = [*JAIL_PROTECTIONS, *([] if allow_network else ["no network (network namespace)"])]
+    return tuple(prefix), tuple(names)
+
+
+@functools.lru_cache(maxsize=2)
+def jail_unavailable(allow_network: bool = False) -> str:
+    """"" when the jail works here, else one line saying why not."""
+    tool = shutil.which("unshare")
+    if not sys.platform.startswith("linux"):
+        return f"no mount namespaces on {sys.platform}"
+    if not tool:
+        return "the unshare command (util-linux) is not installed"
+    import json
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="tracefix-jailcheck-") as scratch:
+        spec = os.path.join(scratch, "spec.json")
+        lower, upper, work = (os.path.join(scratch, d) for d in ("lower", "upper", "work"))
+        for d in (lower, upper, work):
+            os.mkdir(d)
+        with open(spec, "w", encoding="utf-8") as f:
+            json.dump({"overlay": {"root": lower, "upper": upper, "work": work}, "writable": [scratch],
+                       "proc": True}, f)
+        argv = [tool, *_unshare_flags(allow_network), "--", sys.executable, "-I", "-S", JAIL, spec, "--", "/bin/true"]
         try:
-            ok = subprocess.run(prefix + ["true"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, timeout=5).returncode == 0
-        except (OSError, subprocess.TimeoutExpired):
-            ok = False
-        if ok:
-            return tuple(prefix), tuple(names)
-    return (), ()
+            done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"the namespace check failed: {exc}"
+    if done.returncode != 0:
+        lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
+        return "namespaces refused here: " + (lines[-1] if lines else f"exit code {done.returncode}")
+    return ""
 
 
 # What every child run gets, cold or forked by a warm worker; namespaces come on top where permitted.
-BASE_PROTECTIONS = ("process-group kill", "stdin closed", "scratch cwd/HOME", "env allow-list", "output cap")
+BASE_PROTECTIONS = ("process-group kill", "stdin closed", "scratch HOME/TMPDIR", "env allow-list", "output cap")
 
 
 def truncation_note(dropped: int) -> str:
@@ -130,13 +161,31 @@ class _Capped:
         return data
 
 
-def run(argv: list[str], cwd: str, home: str, timeout: float, output_bytes: int = 1_000_000,
-        network: bool = False, cancel: threading.Event | None = None) -> ChildResult:
-    """Run ``argv`` and always return: timeouts and cancellation kill the whole process group."""
+def jailed(argv: list[str], spec: dict, scratch: str, network: bool) -> tuple[list[str], list[str]]:
+    """(argv run inside the jail described by ``spec``, protections); argv unchanged where no jail exists."""
     prefix, isolated = isolation(network)
-    protections = [*BASE_PROTECTIONS, *isolated]
+    if not prefix:
+        return argv, list(BASE_PROTECTIONS)
+    import json
+
+    spec_file = os.path.join(scratch, "jail.json")
+    with open(spec_file, "w", encoding="utf-8") as f:
+        json.dump(spec, f)
+    return [*prefix, spec_file, "--", *argv], [*BASE_PROTECTIONS, *isolated]
+
+
+def run(argv: list[str], cwd: str, home: str, timeout: float, output_bytes: int = 1_000_000,
+        network: bool = False, cancel: threading.Event | None = None, jail: dict | None = None,
+        env: dict[str, str] | None = None) -> ChildResult:
+    """Run ``argv`` and always return: timeouts and cancellation kill the whole process group.
+
+    ``jail``: the jail spec (see probe/jail.py); by default the child may write only ``home``."""
+    spec = jail if jail is not None else {
+        "writable": [home], "proc": True,
+        "readable": [cwd, *(a for a in argv if os.path.isabs(a) and os.path.exists(a))]}
+    argv, protections = jailed(argv, spec, home, network)
     started = time.perf_counter()
-    proc = subprocess.Popen([*prefix, *argv], cwd=cwd, env=child_env(home), stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen(argv, cwd=cwd, env=child_env(home, env), stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     out = _Capped(proc.stdout, output_bytes)
     err = _Capped(proc.stderr, output_bytes)

@@ -1,10 +1,15 @@
-"""Warm workers: one fork server per interpreter so a run skips interpreter start-up and pytest import.
+"""Warm workers: one fork server per (project, environment) so a run skips interpreter start-up and pytest import.
 
 A run through a warm worker is isolated like a cold one (DESIGN.md §5): the fork
-server itself starts inside the sandbox (scrubbed env, own session, no network),
-and each job is a freshly forked child in its own process group with the job's
-rlimits, killed as a group on timeout. If a worker cannot start or dies, callers
-fall back to a cold child process.
+server starts inside the jail (scrubbed env, own session, read-only filesystem but
+its job folder, no network), and each job is a freshly forked child that enters
+its own mount and PID namespaces (the project overlay with its buffer, a fresh
+/proc in which the fork server does not exist) and locks them before any user code,
+in its own process group with the job's rlimits, killed as a group on timeout.
+Workers are keyed by everything that selects the environment: the interpreter path
+as given (two venvs of one base Python are two workers), its venv, the project root
+and the network setting. If a worker cannot start or dies, callers fall back to a
+cold child process.
 """
 from __future__ import annotations
 
@@ -16,11 +21,21 @@ import subprocess
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 
 from tracefix import sandbox
 
 FORKSERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "probe", "forkserver.py")
 START_TIMEOUT = 20.0
+LINE_BYTES = 4096  # the fork server's protocol lines are short; anything longer is not from it
+
+
+@dataclass(frozen=True)
+class Key:
+    python: str  # as given, not resolved
+    project: str  # Project.key(): root + interpreter + its venv
+    root: str
+    network: bool
 
 
 class WorkerDied(Exception):
@@ -28,13 +43,18 @@ class WorkerDied(Exception):
 
 
 class WarmWorker:
-    def __init__(self, python: str, autoload: bool, network: bool):
+    def __init__(self, key: Key):
+        self.key = key
         self.home = tempfile.mkdtemp(prefix="tracefix-warm-")
-        prefix, self.protections = sandbox.isolation(network)
-        env = sandbox.child_env(self.home, {"TRACEFIX_PYTEST_AUTOLOAD": "1" if autoload else "0"})
-        self.proc = subprocess.Popen([*prefix, python, "-X", "utf8", FORKSERVER], cwd=self.home, env=env,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     start_new_session=True)
+        self.jobs = os.path.join(self.home, "jobs")
+        os.mkdir(self.jobs)
+        self.next_job = 0
+        env = sandbox.child_env(self.home)
+        argv, protections = sandbox.jailed([key.python, "-X", "utf8", FORKSERVER], _worker_spec(key, self.home),
+                                           self.home, key.network)
+        self.protections = [p for p in protections if p not in sandbox.BASE_PROTECTIONS]
+        self.proc = subprocess.Popen(argv, cwd=self.home, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, start_new_session=True)
         self.cond = threading.Condition()
         self.started: dict[str, int] = {}
         self.exited: dict[int, int] = {}
@@ -46,10 +66,26 @@ class WarmWorker:
             self.cond.wait_for(lambda: self.ready or self.dead, timeout=START_TIMEOUT)
         if not self.ready:
             self.close()
-            raise WorkerDied(f"warm worker for {python} did not start")
+            raise WorkerDied(f"warm worker for {key.python} did not start")
+
+    def job_dir(self) -> str:
+        """A fresh folder for one job, visible to the fork server (its only writable place)."""
+        with self.write_lock:
+            self.next_job += 1
+            path = os.path.join(self.jobs, str(self.next_job))
+        os.mkdir(path, 0o700)
+        return path
 
     def _read(self) -> None:
-        for raw in self.proc.stdout:
+        while True:
+            raw = self.proc.stdout.readline(LINE_BYTES)
+            if not raw:
+                break
+            if not raw.endswith(b"\n"):
+                # Not a protocol line (the server only writes short ones): drain it without keeping it.
+                while raw and not raw.endswith(b"\n"):
+                    raw = self.proc.stdout.readline(LINE_BYTES)
+                continue
             parts = raw.decode("utf-8", "replace").split()
             with self.cond:
                 if parts[:1] == ["ready"]:
@@ -118,36 +154,47 @@ class WarmWorker:
         shutil.rmtree(self.home, ignore_errors=True)
 
 
-_pool: dict[tuple, WarmWorker] = {}
+_pool: dict[Key, WarmWorker] = {}
 _pool_lock = threading.Lock()
-_broken: set[tuple] = set()
+_broken: set[Key] = set()
 
 
-def worker(python: str, autoload: bool, network: bool) -> WarmWorker | None:
-    """A live warm worker for this interpreter, or None when this platform or interpreter cannot have one."""
-    if not hasattr(os, "fork"):
+def _worker_spec(key: Key, home: str) -> dict:
+    """The fork server's own jail: everything read-only but its job folder, no overlay (each job
+    mounts its own) and no lock (jobs need to mount; they lock themselves before user code)."""
+
+    from tracefix import child
+
+    spec = child.jail_spec_base(key.python)
+    return {**spec, "readable": [*spec["readable"], key.root], "writable": [home], "lock": False}
+
+
+def worker(key: Key) -> WarmWorker | None:
+    """A live warm worker for this (project, environment), or None when there cannot be one here."""
+    if not hasattr(os, "fork") or not sandbox.isolation(key.network)[0]:
+        # Without the jail a job could not get its own overlay and PID namespace: cold runs only.
         return None
-    key = (os.path.realpath(python), autoload, network)
     with _pool_lock:
         if key in _broken:
             return None
         current = _pool.get(key)
         if current is not None and current.alive:
             return current
+        if current is not None:
+            current.close()
         try:
-            _pool[key] = WarmWorker(python, autoload, network)
+            _pool[key] = WarmWorker(key)
         except (WorkerDied, OSError):
             _broken.add(key)
             return None
         return _pool[key]
 
 
-def forget(python: str, autoload: bool, network: bool) -> None:
-    key = (os.path.realpath(python), autoload, network)
+def forget(w: WarmWorker) -> None:
     with _pool_lock:
-        w = _pool.pop(key, None)
-    if w is not None:
-        w.close()
+        if _pool.get(w.key) is w:
+            del _pool[w.key]
+    w.close()
 
 
 def shutdown() -> None:

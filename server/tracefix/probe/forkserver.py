@@ -1,6 +1,8 @@
 """A warm worker for the user's interpreter: imports pytest once, forks a fresh child per job.
 
-Started by the server inside the sandbox (scrubbed env, own session, no network).
+Started by the server inside the jail (scrubbed env, own session, no network,
+read-only filesystem but its job folders) and non-dumpable; each forked job enters
+its own mount and PID namespaces (probe/jail.py ``job_jail``) before any user code.
 Protocol on stdin/stdout, one line each: the server writes ``run <job file>`` and we
 answer ``started <job> <pid>`` and later ``exited <pid> <status>``; ``kill <pid>`` ends
 a running job's process group (pids are ours: we may be PID 1 of our own namespace). The forked
@@ -31,6 +33,8 @@ def _load(name, filename):
 
 runner = _load("_tracefix_runner", "runner.py")
 _load("_tracefix_tracer", "tracer.py")
+jail = _load("_tracefix_jail", "jail.py")
+PR_SET_DUMPABLE = 4
 
 _out_lock = threading.Lock()
 
@@ -40,18 +44,24 @@ def _say(line):
         os.write(1, (line + "\n").encode())
 
 
-def _preload(autoload):
-    """Import what every job needs so that forks skip it."""
-    if not autoload:
-        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+def _set_dumpable(flag):
+    """Non-dumpable: no process may read or write our memory through /proc/<pid>/mem or ptrace."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, flag, 0, 0, 0)
+    except (OSError, AttributeError, ImportError):
+        pass
+
+
+def _preload():
+    """Import what every job needs so that forks skip it (pytest only: plugins and user code load per job)."""
     names = ["doctest", "runpy", "reprlib", "pytest", "_pytest.assertion.rewrite", "_pytest.python"]
     try:
         from _pytest.config import default_plugins  # what every pytest.main imports: ~180 ms saved per run
         names += ["_pytest." + name for name in default_plugins]
     except Exception:
         pass
-    if not autoload:
-        names.append("pytest_asyncio.plugin")  # the runner loads it explicitly then
     for name in names:
         try:
             __import__(name)
@@ -70,6 +80,14 @@ def _child(job_path):
         err = os.open(job["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.dup2(out, 1)
         os.dup2(err, 2)
+        os.closerange(3, 65536)  # nothing of the fork server's (pipes, files) reaches user code
+        if job.get("jail") is not None:
+            try:
+                jail.job_jail(job["jail"])  # returns in the job's own PID and mount namespaces, locked
+            except (jail.JailError, OSError) as exc:
+                os.write(2, ("tracefix-jail: %s\n" % exc).encode())
+                os._exit(jail.JAIL_FAILED)
+            _set_dumpable(1)  # its own /proc/self works as under plain Python; nobody else is in its namespace
         # Fresh stream objects: a lock held by the parent's threads at fork time must not bite us.
         sys.stdin = open(0, "r", closefd=False)
         sys.stdout = open(1, "w", closefd=False, buffering=1, encoding="utf-8", errors="replace")
@@ -159,7 +177,8 @@ def _reaper(jobs):
 
 
 def main():
-    _preload(os.environ.get("TRACEFIX_PYTEST_AUTOLOAD", "1") == "1")
+    _set_dumpable(0)
+    _preload()
     jobs = _Jobs()
     threading.Thread(target=_reaper, args=(jobs,), daemon=True).start()
     _say("ready %s" % sys.version.split()[0])
