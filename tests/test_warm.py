@@ -4,8 +4,13 @@ import time
 
 import pytest
 
-from tracefix import discover, segment, trace, warm
+from tracefix import discover, project, segment, trace, warm
 from tracefix.config import Settings
+
+
+def key_for(doc, python=None):
+    proj = project.find(str(doc), python or "")
+    return warm.Key(python or proj.python, proj.key(), proj.root, False)
 
 
 def run(tmp_path, source, tests, **settings):
@@ -34,9 +39,9 @@ def test_warm_worker_is_reused_and_forks_fresh_state(tmp_path):
     src = "import sys\nCOUNT = []\n\ndef bump():\n    COUNT.append(1)\n    return len(COUNT)\n"
     tests = "from mod import bump\n\ndef test_bump():\n    assert bump() == 1\n"
     first = run(tmp_path, src, tests)
-    w = warm.worker(os.path.realpath(__import__("sys").executable), False, False)
+    w = warm.worker(key_for(tmp_path / "mod.py"))
     second = run(tmp_path, src, tests)
-    assert warm.worker(os.path.realpath(__import__("sys").executable), False, False) is w
+    assert warm.worker(key_for(tmp_path / "mod.py")) is w
     assert [t.outcome for t in first.tests] == [t.outcome for t in second.tests] == ["passed"]
 
 
@@ -70,8 +75,33 @@ def test_warm_output_flood_is_capped(tmp_path):
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
 def test_dead_worker_falls_back_to_a_cold_child(tmp_path):
-    py = os.path.realpath(__import__("sys").executable)
-    w = warm.worker(py, False, False)
+    (tmp_path / "mod.py").write_text(SOURCE)
+    w = warm.worker(key_for(tmp_path / "mod.py"))
     w.close()
     res = run(tmp_path, SOURCE, TESTS)
     assert [t.outcome for t in res.tests] == ["failed", "passed"]
+
+
+def test_two_venvs_of_one_base_python_get_two_workers(tmp_path):
+    """Workers are keyed by the interpreter as given: a venv's python resolves to its base binary."""
+    import subprocess
+    import sys
+
+    if not sandbox_isolated():
+        pytest.skip("no jail here: no warm workers")
+    venvs = []
+    for name in ("a", "b"):
+        folder = tmp_path / name
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True)
+        venvs.append(str(folder / "bin" / "python"))
+    assert os.path.realpath(venvs[0]) == os.path.realpath(venvs[1])
+    (tmp_path / "mod.py").write_text(SOURCE)
+    first = warm.worker(key_for(tmp_path / "mod.py", venvs[0]))
+    second = warm.worker(key_for(tmp_path / "mod.py", venvs[1]))
+    assert first is not None and second is not None and first is not second
+
+
+def sandbox_isolated():
+    from tracefix import sandbox
+
+    return bool(sandbox.isolation(False)[0])

@@ -81,6 +81,17 @@ def for_document(project: Project, python: str, path: str, text: str, settings: 
     return Selection(own + cases + statics, notes, coll.errors[:20], looked, coll.tests)
 
 
+def discover(path: str, text: str, settings: Settings | None = None) -> list[TestCase]:
+    """The tests for a document, found in its project with tracefix's defaults (for scripts and tests)."""
+    from tracefix import project as project_mod
+    from tracefix.sandbox import resolve_python
+
+    settings = settings or Settings()
+    proj = project_mod.find(path, settings.python)
+    python = resolve_python(proj.python)[0] or proj.python
+    return for_document(proj, python, path, text, settings).tests
+
+
 def collect(project: Project, python: str, settings: Settings, path: str,
             cancel: threading.Event | None = None) -> Collection:
     """The project's collection, from the cache when no test file, conftest or ini file changed."""
