@@ -95,7 +95,7 @@ def discover(path: str, text: str, settings: Settings | None = None) -> list[Tes
 def collect(project: Project, python: str, settings: Settings, path: str,
             cancel: threading.Event | None = None) -> Collection:
     """The project's collection, from the cache when no test file, conftest or ini file changed."""
-    paths = _collect_paths(project, settings)
+    paths = _collect_paths(project, settings, path)
     fingerprint = _fingerprint(project, paths, python)
     cached = projectcache.load_collection(project, fingerprint)
     if cached is not None:
@@ -209,13 +209,20 @@ def _where(project: Project, settings: Settings) -> str:
     return f"{place} under {project.root}" + (f" (from {origin})" if origin else "")
 
 
-def _collect_paths(project: Project, settings: Settings) -> list[str]:
-    """The ``tests`` setting's globs expanded against the root; [] lets pytest decide (testpaths/rootdir)."""
+def _collect_paths(project: Project, settings: Settings, doc_path: str) -> list[str]:
+    """Where pytest collects: the ``tests`` setting's globs, else pytest's testpaths (else the root), plus
+    the document's own folder: tests kept next to a module count even outside testpaths."""
     out: list[str] = []
     for pattern in settings.tests:
         full = pattern if os.path.isabs(pattern) else os.path.join(project.root, pattern)
         matches = sorted(glob.glob(full, recursive=True))[:2000]
         out += [os.path.relpath(m, project.root) for m in matches]
+    if settings.tests:
+        return out
+    out = [p for p in project.testpaths if os.path.exists(os.path.join(project.root, p))] or ["."]
+    folder = os.path.relpath(os.path.dirname(os.path.realpath(doc_path)), project.root)
+    if not any(folder == p or p == "." or folder.startswith(p.rstrip("/") + "/") for p in out):
+        out.append(folder)
     return out
 
 
