@@ -50,7 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the language server (stdio by default)", add_help=False)
     serve.add_argument("rest", nargs=argparse.REMAINDER)
 
-    sub.add_parser("doctor", help="print interpreter, tracer backend and sandbox protections")
+    doctor = sub.add_parser("doctor", help="print interpreter, tracer backend and sandbox protections")
+    doctor.add_argument("file", nargs="?", default="", help="also show the project this file belongs to")
+    doctor.add_argument("--python", default="", help="interpreter to check (default: the project's, else this one)")
     return parser
 
 
@@ -64,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "doctor":
         from tracefix.doctor import main as doctor_main
 
-        return doctor_main()
+        return doctor_main(args.file, args.python)
     return run_debug(args)
 
 

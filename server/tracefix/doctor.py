@@ -8,9 +8,18 @@ import sys
 from tracefix import __version__, sandbox
 
 
-def lines(python_setting: str = "") -> list[str]:
+def lines(python_setting: str = "", file: str = "") -> list[str]:
     from tracefix.config import LLMSettings
 
+    where = []
+    if file:
+        from tracefix import project
+
+        proj = project.find(file, python_setting)
+        python_setting = proj.python
+        where = [f"project root: {proj.root}" + (f" (ini file {os.path.basename(proj.inifile)})" if proj.inifile else
+                                                " (no pytest ini file; found by setup.py/pyproject.toml/VCS)"),
+                 f"interpreter from: {proj.python_source}", f"import roots: {', '.join(proj.import_roots)}"]
     path, version, problem = sandbox.resolve_python(python_setting)
     major_minor = tuple(int(x) for x in version.split(".")[:2]) if version else (0, 0)
     backend = "sys.monitoring" if major_minor >= (3, 12) else "sys.settrace" if version else "n/a"
@@ -19,7 +28,9 @@ def lines(python_setting: str = "") -> list[str]:
         f"platform: {platform.platform()}",
         f"user code runs with: {path or '-'} (Python {version or '?'})" + (f"  PROBLEM: {problem}" if problem else ""),
         f"tracer backend for that interpreter: {backend}",
-        "sandbox: child process, " + ", ".join(_protections()),
+        *where,
+        "sandbox (user code runs only in a child process):",
+        *_protection_lines(),
     ]
     llm = LLMSettings.from_env()
     if llm.base_url:
@@ -30,13 +41,29 @@ def lines(python_setting: str = "") -> list[str]:
     return out
 
 
+def protections() -> list[tuple[str, bool, str]]:
+    """(protection, active, why not) for every layer DESIGN.md §5 names."""
+    base = [(name, True, "") for name in ("wall timeout", "rlimits (cpu, address space, file size, open files)",
+                                          *sandbox.BASE_PROTECTIONS)]
+    why = sandbox.jail_unavailable(False)
+    jail = [(name, not why, why) for name in sandbox.JAIL_PROTECTIONS]
+    jail.append(("no network (network namespace)", not why, why))
+    root = os.geteuid() == 0 if hasattr(os, "geteuid") else False
+    nproc = ("process-count limit (RLIMIT_NPROC)", not root,
+             "running as root: the kernel does not apply RLIMIT_NPROC to root; a fork bomb is bounded only by "
+             "the PID namespace (killed with the run) and the wall timeout" if root else "")
+    return base + [nproc] + jail
+
+
 def _protections() -> list[str]:
-    items = ["wall timeout", "rlimits (cpu, address space, file size, open files, processes)",
-             *sandbox.BASE_PROTECTIONS]
-    _, isolated = sandbox.isolation(False)
-    items += isolated or ["no PID or network namespace (unshare not permitted here): leftover processes are "
-                          "killed by process group only, and the network is NOT isolated"]
-    return items
+    return [name for name, active, _ in protections() if active]
+
+
+def _protection_lines() -> list[str]:
+    out = []
+    for name, active, why in protections():
+        out.append(f"  [{'active' if active else 'unavailable'}] {name}" + ("" if active else f" ({why})"))
+    return out
 
 
 def _reachable(url: str) -> str:
@@ -52,6 +79,6 @@ def _reachable(url: str) -> str:
         return f"unreachable ({exc})"
 
 
-def main() -> int:
-    print("\n".join(lines(os.environ.get("TRACEFIX_PYTHON", ""))))
+def main(file: str = "", python: str = "") -> int:
+    print("\n".join(lines(python or os.environ.get("TRACEFIX_PYTHON", ""), file)))
     return 0
