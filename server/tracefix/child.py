@@ -55,6 +55,8 @@ def run_job(project: Project, python: str, job: dict, settings: Settings, doc_pa
         spec = {**jail_spec_base(python), "overlay": {"root": project.root, "upper": upper, "work": work},
                 "writable": [scratch]}
         env = job_env(python)
+        if not sandbox.isolation(settings.network)[0]:
+            job["fallback"] = fallback_spec(project, doc_path, text, scratch, upper)
         child = _run_warm(worker, job, spec, scratch, {**env, "HOME": home, "TMPDIR": home}, settings, cancel) \
             if worker is not None else None
         if child is None:
@@ -68,6 +70,14 @@ def run_job(project: Project, python: str, job: dict, settings: Settings, doc_pa
         return JobOutcome(child, read_records(job["result"]), child.protections)
     finally:
         remove_tree(scratch)
+
+
+def fallback_spec(project: Project, doc_path: str, text: str | None, scratch: str, upper: str) -> dict:
+    """Without the jail (no user namespaces): the child itself restricts its writes to ``scratch`` where the
+    OS offers a way (Landlock on Linux), and serves the buffer for the document through an import hook."""
+    rel = os.path.relpath(os.path.realpath(doc_path), project.root)
+    return {"writable": [scratch], "buffer": {"path": os.path.realpath(doc_path),
+                                              "copy": os.path.join(upper, rel) if text is not None else ""}}
 
 
 def job_env(python: str) -> dict[str, str]:
