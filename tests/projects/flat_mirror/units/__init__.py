@@ -1,0 +1,2 @@
+"""Unit conversions for lengths."""
+__version__ = "1.4.0"

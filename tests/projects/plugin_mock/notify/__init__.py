@@ -1,0 +1,1 @@
+"""E-mail digests of new items."""
