@@ -44,8 +44,20 @@ test('server settings carry the resolved interpreter and the server key names', 
     runOn: 'manual',
     timeoutSeconds: 30,
     precision: 0.9,
+    maxTests: 300,
+    testPaths: [],
     llm: { baseUrl: '', model: 'm', apiKeyEnvVar: 'OPENAI_API_KEY' },
   });
+});
+
+test('test paths and the test cap reach the server; a bad list falls back to pytest\'s configuration', () => {
+  const { settings, problems } = readSettings(getter({ testPaths: ['tests/**/test_*.py', ' '], maxTests: 50 }));
+  assert.deepEqual(settings.testPaths, ['tests/**/test_*.py']);
+  assert.equal(toServerSettings(settings, '').maxTests, 50);
+  assert.deepEqual(problems, []);
+  const bad = readSettings(getter({ testPaths: 'tests' }));
+  assert.deepEqual(bad.settings.testPaths, []);
+  assert.ok(bad.problems.some((p) => p.includes('tracefix.testPaths')));
 });
 
 test('server environment: API key under the configured name, PYTHONPATH prepended, unbuffered', () => {

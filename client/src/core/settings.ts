@@ -16,6 +16,8 @@ export interface TracefixSettings {
   runOn: RunOn;
   timeoutSeconds: number;
   precision: number;
+  maxTests: number;
+  testPaths: string[];
   llm: LlmSettings;
 }
 
@@ -24,6 +26,8 @@ export const DEFAULTS: TracefixSettings = {
   runOn: 'save',
   timeoutSeconds: 30,
   precision: 0.9,
+  maxTests: 300,
+  testPaths: [],
   llm: { baseUrl: '', model: '', apiKeyEnvVar: 'OPENAI_API_KEY' },
 };
 
@@ -58,6 +62,16 @@ function num(get: SettingGetter, key: string, fallback: number, lo: number, hi: 
   return value;
 }
 
+function strList(get: SettingGetter, key: string, problems: string[]): string[] {
+  const raw = get(key);
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw) || !raw.every((x) => typeof x === 'string')) {
+    problems.push(`tracefix.${key} must be a list of globs; using pytest's own configuration`);
+    return [];
+  }
+  return raw.map((x: string) => x.trim()).filter((x: string) => x !== '');
+}
+
 /** Validates the user's settings; a bad value falls back to its default with a one-line problem. */
 export function readSettings(get: SettingGetter): ReadResult {
   const problems: string[] = [];
@@ -77,6 +91,8 @@ export function readSettings(get: SettingGetter): ReadResult {
     runOn,
     timeoutSeconds: num(get, 'timeoutSeconds', DEFAULTS.timeoutSeconds, 0.5, 600, problems),
     precision: num(get, 'precision', DEFAULTS.precision, 0, 1, problems),
+    maxTests: Math.round(num(get, 'maxTests', DEFAULTS.maxTests, 1, 100000, problems)),
+    testPaths: strList(get, 'testPaths', problems),
     llm: {
       baseUrl: str(get, 'llm.baseUrl', DEFAULTS.llm.baseUrl, problems),
       model: str(get, 'llm.model', DEFAULTS.llm.model, problems),
@@ -97,6 +113,8 @@ export function toServerSettings(settings: TracefixSettings, resolvedInterpreter
     runOn: settings.runOn,
     timeoutSeconds: settings.timeoutSeconds,
     precision: settings.precision,
+    maxTests: settings.maxTests,
+    testPaths: settings.testPaths,
     llm: {
       baseUrl: settings.llm.baseUrl,
       model: settings.llm.model,
