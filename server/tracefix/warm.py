@@ -28,6 +28,7 @@ from tracefix import sandbox
 FORKSERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "probe", "forkserver.py")
 START_TIMEOUT = 20.0
 LINE_BYTES = 4096  # the fork server's protocol lines are short; anything longer is not from it
+MAX_WORKERS = 4  # idle fork servers cost ~30 MB each: the least recently used one goes first
 
 
 @dataclass(frozen=True)
@@ -177,11 +178,14 @@ def worker(key: Key) -> WarmWorker | None:
     with _pool_lock:
         if key in _broken:
             return None
-        current = _pool.get(key)
+        current = _pool.pop(key, None)
         if current is not None and current.alive:
+            _pool[key] = current  # re-inserted: the dict's order is the least-recently-used order
             return current
         if current is not None:
             current.close()
+        while len(_pool) >= MAX_WORKERS:
+            _pool.pop(next(iter(_pool))).close()
         try:
             _pool[key] = WarmWorker(key)
         except (WorkerDied, OSError):
