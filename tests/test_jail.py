@@ -1,7 +1,9 @@
 """The jail (probe/jail.py) in real namespaces: what a child may see and write, and that it cannot undo it."""
 import json
 import os
+import shutil
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -47,16 +49,20 @@ def jailed_run(tmp_path):
     (upper / "mod.py").write_text("BUFFER\n")
     outside = tmp_path / "outside"
     outside.mkdir()
-    hidden = tmp_path / "secret"
-    hidden.mkdir()
+    # Outside /tmp (which the jail replaces anyway), like tracefix's real data folder.
+    hidden = Path(os.path.expanduser("~")) / ".cache" / f"tracefix-jail-test-{os.getpid()}"
+    hidden.mkdir(parents=True, exist_ok=True)
     (hidden / "key").write_text("sk-live")
     script = tmp_path / "probe.py"
     script.write_text(PROBE)
     spec = {"overlay": {"root": str(root), "upper": str(upper), "work": str(work)}, "writable": [str(scratch)],
             "readable": [str(script), sys.prefix, os.path.dirname(os.path.dirname(os.path.realpath(sys.executable)))],
             "hide": [str(hidden)], "proc": True}
-    res = sandbox.run([sys.executable, str(script), str(root), str(home), str(outside), str(hidden)],
-                      cwd=str(root), home=str(home), timeout=30, jail=spec)
+    try:
+        res = sandbox.run([sys.executable, str(script), str(root), str(home), str(outside), str(hidden)],
+                          cwd=str(root), home=str(home), timeout=30, jail=spec)
+    finally:
+        shutil.rmtree(hidden, ignore_errors=True)
     assert res.returncode == 0, res.stderr
     return json.loads(res.stdout), root, upper, outside
 
