@@ -101,13 +101,14 @@ class Result:
 
 
 def tracefix_debug(module: str | Path, *args: str, cwd: Path, python: str | Path | None = None,
-                   repair: bool = False, timeout: float = HANG_GUARD) -> Result:
+                   repair: bool = False, timeout: float = HANG_GUARD, env: dict[str, str] | None = None) -> Result:
     argv = [*TRACEFIX, "debug", str(module), "--json", *args]
     if python is not None:
         argv += ["--python", str(python)]
     if not repair:
         argv.append("--no-repair")
-    proc = subprocess.Popen(argv, cwd=cwd, env=user_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+    proc = subprocess.Popen(argv, cwd=cwd, env={**user_env(), **(env or {})}, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         out, err = proc.communicate(timeout=timeout)
@@ -122,6 +123,19 @@ def tracefix_debug(module: str | Path, *args: str, cwd: Path, python: str | Path
         except ValueError:
             report = None
     return Result(argv, cwd, proc.returncode, out, err, report)
+
+
+# A machine that refuses unprivileged user namespaces (Docker's default seccomp profile, Ubuntu 24.04's AppArmor
+# restriction): an `unshare` that fails as the real one does there comes first on PATH, so tracefix takes its
+# documented fallback instead of the mount-namespace jail.
+NO_NAMESPACES_BIN = PROJECTS / "no_namespaces_bin"
+JAIL_MODES = ("namespaces", "no-namespaces")
+
+
+def jail_env(mode: str) -> dict[str, str]:
+    if mode == "namespaces":
+        return {}
+    return {"PATH": f"{NO_NAMESPACES_BIN}{os.pathsep}{os.environ.get('PATH', os.defpath)}"}
 
 
 # -- sample projects ------------------------------------------------------------------------------
@@ -285,6 +299,16 @@ def test_layout_with_bug_fixed_passes(tmp_path, layout: Layout):
     check_all_pass(result, layout, root)
 
 
+@pytest.mark.parametrize("fixed", [False, True], ids=["bug", "fixed"])
+def test_layout_without_namespaces(tmp_path, fixed):
+    """The fallback finds and runs the same tests where the jail cannot be built."""
+    root = copy_project(FLAT.name, tmp_path)
+    if fixed:
+        FLAT.fix_bug(root)
+    result = tracefix_debug(FLAT.module, cwd=root, env=jail_env("no-namespaces"))
+    (check_all_pass if fixed else check_caught)(result, FLAT, root)
+
+
 def test_sibling_subpackage_import_and_results_from_a_subfolder(tmp_path):
     """Run from inside tests/convert (as a terminal opened there would): same tests, same root-relative ids."""
     root = copy_project(FLAT.name, tmp_path)
@@ -351,6 +375,17 @@ def test_test_id_matches_the_file_path_exactly(tmp_path):
     assert result.code in (2, 5), f"nothing matches {wanted}: not a pass, not a failure{result}"
     assert not result.tests, f"no test may run for an id that matches nothing{result}"
     assert "test_system.py::test_total_length" in result.said(), f"the message names the id asked for{result}"
+
+
+def test_bare_test_name_in_two_files_is_not_guessed(tmp_path):
+    """The bug the issue reports: a name shared by two files silently ran one of them. Now: ask, listing both."""
+    root = copy_project(FLAT.name, tmp_path)
+    result = tracefix_debug(FLAT.module, "--test", "test_total_length", cwd=root)
+    assert result.code == 2, f"an ambiguous --test is a usage error{result}"
+    assert not result.tests, result
+    said = result.said()
+    assert "tests/convert/test_length.py::test_total_length" in said, result
+    assert "tests/test_integration.py::test_total_length" in said, result
 
 
 # -- no tests: exit code 5 and where it looked ----------------------------------------------------
@@ -553,20 +588,25 @@ def tree_digest(root: Path) -> dict[str, str]:
     return out
 
 
-def test_tests_that_write_into_the_project_leave_the_real_tree_unchanged(tmp_path):
+@pytest.mark.parametrize("mode", JAIL_MODES)
+def test_tests_that_write_into_the_project_leave_the_real_tree_unchanged(tmp_path, mode):
     """tests/test_report.py deletes tests/last_report.txt, creates tests/output/report.txt, appends to
     tests/runs.log. The full pipeline runs (repair and validation included): none of it may reach the tree,
-    not even pytest's own .pytest_cache or __pycache__ folders."""
+    not even pytest's own .pytest_cache or __pycache__ folders. With namespaces the writes land in the
+    overlay's upper layer; without them (DESIGN.md §5: "the real project ... read-only", and a fallback "with
+    the same semantics") they still must not reach the real tree."""
     root = copy_project(SRC.name, tmp_path)
     before = tree_digest(root)
-    result = tracefix_debug(SRC.module, cwd=root, repair=True)
+    result = tracefix_debug(SRC.module, cwd=root, repair=True, env=jail_env(mode))
     after = tree_digest(root)
     changed = sorted(k for k in before.keys() & after.keys() if before[k] != after[k])
     assert (sorted(after.keys() - before.keys()), sorted(before.keys() - after.keys()), changed) == ([], [], []), \
         f"(created, deleted, modified) in the real project tree{result}"
-    # The writes did happen (in the run's scratch): the test that makes them ran and passed.
-    assert result.outcomes.get("tests/test_report.py::test_report_written") == "passed", result
     assert result.code == 1, result
+    # The test that writes did run (so the writes were attempted).
+    assert "tests/test_report.py::test_report_written" in result.outcomes, result
+    if mode == "namespaces":  # ... and, in the overlay, behaved exactly as under plain pytest
+        assert result.outcomes["tests/test_report.py::test_report_written"] == "passed", result
 
 
 # -- the unsaved buffer is what runs -----------------------------------------------------------------
@@ -610,28 +650,42 @@ if pytest_lsp is not None:
         return copy_project(FLAT.name, tmp_path)
 
     def _client_factory() -> LanguageClient:
-        """The stock test client, answering the refresh requests a VS Code-like client advertises."""
+        """The stock test client, answering the refresh requests a VS Code-like client advertises, and keeping
+        every publishDiagnostics with its version."""
         client = LanguageClient()
+        client.published = []
+
+        def publish(client: LanguageClient, params: types.PublishDiagnosticsParams) -> None:
+            client.diagnostics[params.uri] = params.diagnostics
+            client.published.append(params)
 
         def refresh(client: LanguageClient, params: None) -> None:
             return None
 
-        register_lsp_features(client, {**DEFAULT_CLIENT_FEATURES, types.WORKSPACE_CODE_LENS_REFRESH: refresh,
+        register_lsp_features(client, {**DEFAULT_CLIENT_FEATURES, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: publish,
+                                       types.WORKSPACE_CODE_LENS_REFRESH: refresh,
                                        types.WORKSPACE_INLAY_HINT_REFRESH: refresh})
         return client
 
-    @pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "tracefix", "serve"],
-                                                  client_factory=_client_factory))
-    async def lsp(lsp_client: LanguageClient, lsp_project: Path):
-        lsp_client.set_configuration(LSP_SETTINGS, section="tracefix")
-        await lsp_client.initialize_session(types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
-            root_uri=lsp_project.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=lsp_project.as_uri(), name=lsp_project.name)],
-            initialization_options={"tracefix": LSP_SETTINGS},
-        ))
-        yield
-        await lsp_client.shutdown_session()
+    def _lsp_fixture(server_command: list[str]):
+        @pytest_lsp.fixture(config=ClientServerConfig(server_command=server_command, client_factory=_client_factory))
+        async def fixture(lsp_client: LanguageClient, lsp_project: Path):
+            lsp_client.set_configuration(LSP_SETTINGS, section="tracefix")
+            await lsp_client.initialize_session(types.InitializeParams(
+                capabilities=client_capabilities("visual-studio-code"),
+                root_uri=lsp_project.as_uri(),
+                workspace_folders=[types.WorkspaceFolder(uri=lsp_project.as_uri(), name=lsp_project.name)],
+                initialization_options={"tracefix": LSP_SETTINGS},
+            ))
+            yield
+            await lsp_client.shutdown_session()
+        return fixture
+
+    _SERVE = [sys.executable, "-m", "tracefix", "serve"]
+    lsp = _lsp_fixture(_SERVE)
+    # `env` puts the failing `unshare` first on PATH when the server starts (the rest of the environment,
+    # TRACEFIX_DATA_DIR included, is inherited as it is then).
+    lsp_no_namespaces = _lsp_fixture(["env", f"PATH={jail_env('no-namespaces')['PATH']}", *_SERVE])
 
     def _plain(obj):
         if hasattr(obj, "_asdict"):
@@ -642,41 +696,53 @@ if pytest_lsp is not None:
             return [_plain(v) for v in obj]
         return obj
 
-    @pytest.mark.parametrize("disk, buffer", [("buggy", "fixed"), ("fixed", "buggy")])
-    async def test_unsaved_buffer_is_what_runs_language_server(lsp: LanguageClient, lsp_project: Path, disk, buffer):
-        """The editor's unsaved text runs (not the file on disk), with the project's tests from other files."""
-        path = lsp_project / FLAT.module
+    async def _eventually(predicate, what: str, seconds: float = 120.0):
+        """Diagnostics follow a finished run at once; the wait is a hang guard."""
+        for _ in range(int(seconds * 10)):
+            value = predicate()
+            if value:
+                return value
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"timed out waiting for {what}")
+
+    async def _check_unsaved_buffer_runs(lsp: LanguageClient, project: Path, disk: str, buffer: str) -> None:
+        path = project / FLAT.module
         texts = {"buggy": path.read_text()}
         texts["fixed"] = texts["buggy"].replace(FLAT.bug, FLAT.fix)
         path.write_text(texts[disk])
         uri = path.as_uri()
         lsp.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
             uri=uri, language_id="python", version=1, text=texts[disk])))
-        lsp.text_document_did_change(types.DidChangeTextDocumentParams(
+        lsp.text_document_did_change(types.DidChangeTextDocumentParams(  # typed, not saved
             text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
             content_changes=[types.TextDocumentContentChangeWholeDocument(text=texts[buffer])]))
         report = _plain(await asyncio.wait_for(lsp.workspace_execute_command_async(types.ExecuteCommandParams(
             command="tracefix.debugWithTrace", arguments=[uri])), HANG_GUARD))
         outcomes = {t["id"]: t["outcome"] for t in report["tests"]}
         target = "tests/convert/test_length.py::test_total_length"
+        published = await _eventually(lambda: [p for p in lsp.published if p.uri == uri and p.version == 2],
+                                      "diagnostics for the unsaved version 2")
+        errors = [d for p in published for d in p.diagnostics if d.severity == types.DiagnosticSeverity.Error]
         if buffer == "fixed":
             assert outcomes.get(target) == "passed", report
             assert not [i for i, o in outcomes.items() if o in BAD], report
-            await asyncio.sleep(1.0)  # let a publishDiagnostics that follows the run arrive
-            assert not [d for d in lsp.diagnostics.get(uri, []) if d.severity == types.DiagnosticSeverity.Error]
+            assert not errors, f"all tests pass on the buffer: no error diagnostics ({errors})"
         else:
             assert outcomes.get(target) == "failed", report
             assert outcomes.get("tests/test_integration.py::test_total_length") == "passed", report
-
-            def error_published():
-                return any(d.severity == types.DiagnosticSeverity.Error for d in lsp.diagnostics.get(uri, []))
-
-            for _ in range(600):
-                if error_published():
-                    break
-                await asyncio.sleep(0.1)
-            assert error_published(), "the failing test of another file shows up as an error in the document"
+            assert errors, "the failing test of another file shows up as an error in the document"
         assert path.read_text() == texts[disk], "the server never writes the file"
+
+    @pytest.mark.parametrize("disk, buffer", [("buggy", "fixed"), ("fixed", "buggy")])
+    async def test_unsaved_buffer_is_what_runs_language_server(lsp: LanguageClient, lsp_project: Path, disk, buffer):
+        """The editor's unsaved text runs (not the file on disk), with the project's tests from other files."""
+        await _check_unsaved_buffer_runs(lsp, lsp_project, disk, buffer)
+
+    @pytest.mark.parametrize("disk, buffer", [("buggy", "fixed"), ("fixed", "buggy")])
+    async def test_unsaved_buffer_is_what_runs_without_namespaces(lsp_no_namespaces: LanguageClient,
+                                                                  lsp_project: Path, disk, buffer):
+        """The same where the overlay cannot be mounted: the documented fallback serves the buffer."""
+        await _check_unsaved_buffer_runs(lsp_no_namespaces, lsp_project, disk, buffer)
 
     async def test_failing_test_of_another_file_maps_back_to_the_document(lsp: LanguageClient, lsp_project: Path):
         """Issue 11 item 6: diagnostics sit in the document; the failing test's place in its own file is
@@ -700,11 +766,10 @@ if pytest_lsp is not None:
                         return diag
             return None
 
-        for _ in range(600):
-            if mapped():
-                break
-            await asyncio.sleep(0.1)
-        diag = mapped()
+        try:
+            diag = await _eventually(mapped, "a diagnostic related to the failing test")
+        except AssertionError:
+            diag = None
         assert diag is not None, ("no diagnostic of the document points at the failing test in "
                                   f"{test_file.name}: {lsp.diagnostics.get(uri)}")
         assert diag.range.start.line < len(text.splitlines()), "the diagnostic lies inside the document"
