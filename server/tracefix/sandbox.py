@@ -36,12 +36,17 @@ class ChildResult:
 
     @property
     def signal_name(self) -> str:
+        number = 0
         if self.returncode is not None and self.returncode < 0:
-            try:
-                return signal.Signals(-self.returncode).name
-            except ValueError:
-                return f"signal {-self.returncode}"
-        return ""
+            number = -self.returncode
+        elif self.returncode is not None and 128 < self.returncode < 160 and JAIL_PROTECTIONS[0] in self.protections:
+            number = self.returncode - 128  # the jail's init exits 128+N for a child killed by signal N
+        if not number:
+            return ""
+        try:
+            return signal.Signals(number).name
+        except ValueError:
+            return f"signal {number}"
 
 
 def child_env(home: str, extra: dict[str, str] | None = None) -> dict[str, str]:
