@@ -47,6 +47,7 @@ class Selection:
     errors: list[dict] = field(default_factory=list)  # collection errors that concern this document
     looked: str = ""  # where tests were looked for, for the "no tests" message
     collected: list[dict] = field(default_factory=list)  # every test the project's pytest collected
+    problem: str = ""  # collection itself could not run (e.g. the project's pytest is too old)
 
 
 def for_document(project: Project, python: str, path: str, text: str, settings: Settings,
@@ -76,9 +77,7 @@ def for_document(project: Project, python: str, path: str, text: str, settings: 
         notes += _doc_module_note(coll, path)
     else:
         statics = [t for t in statics if t.kind != "script"]  # a module's main block is no test when tests exist
-    if coll.problem:
-        notes.append(coll.problem)
-    return Selection(own + cases + statics, notes, coll.errors[:20], looked, coll.tests)
+    return Selection(own + cases + statics, notes, coll.errors[:20], looked, coll.tests, coll.problem)
 
 
 def discover(path: str, text: str, settings: Settings | None = None) -> list[TestCase]:
