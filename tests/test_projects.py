@@ -14,6 +14,7 @@ looked at. The sample projects, each with a deliberate one-line bug that one of 
   unittest_only  unittest.TestCase classes only, tox.ini [pytest]
   doctest_pkg    doctests only, in a package module that does ``from . import helpers``
   plugin_mock    conftest fixtures on top of pytest-mock's ``mocker``, ``required_plugins = pytest-mock``
+  namespace_pkg  src layout whose top-level package is a PEP 420 namespace package (src/acme/ has no __init__.py)
   untested       a module no test imports, in a project whose tests live in checks/
 
 Project virtual environments (pytest 6.2.5 / 7.4.4 / 8.4.2 + pytest-mock) are built once from the same base
@@ -195,7 +196,13 @@ UNITTEST = Layout(
              "tests/test_area.py::TestRectangle::test_negative_side",
              "tests/test_area.py::TestCircle::test_zero_radius",
              "tests/test_area.py::TestTriangle::test_right_triangle"))
-LAYOUTS = [SRC, FLAT, PKG_TESTS, UNITTEST]
+NAMESPACE = Layout(
+    "namespace_pkg", "src/acme/calendar/dates.py", "    return year % 4 == 0 and year % 100 != 0\n",
+    "    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)\n",
+    failing=("tests/test_dates.py::test_leap_years",),
+    passing=("tests/test_dates.py::test_common_years", "tests/test_dates.py::test_february",
+             "tests/test_dates.py::test_bad_month"))
+LAYOUTS = [SRC, FLAT, PKG_TESTS, UNITTEST, NAMESPACE]
 
 
 def check_ids_name_real_files(result: Result, root: Path) -> None:
@@ -502,12 +509,12 @@ MOCK_BUG = ('    return f"{count} new item" + ("s" if count > 2 else "")\n',
             '    return f"{count} new item" + ("s" if count != 1 else "")\n')
 
 
-def _check_mock_project(result: Result, fixed: bool) -> None:
+def _check_mock_project(result: Result, fixed: bool, version: str = "{}.{}".format(*sys.version_info[:2])) -> None:
     said = result.said()
     for symptom in ("FixtureLookupError", "fixture 'mocker' not found", "Missing required plugins"):
         assert symptom not in said, f"the project's pytest-mock plugin was not loaded ({symptom}){result}"
-    assert result.report is not None and result.report["python"].startswith(
-        "{}.{}".format(*sys.version_info[:2])), result
+    assert result.report is not None and result.report["python"].startswith(version + "."), \
+        f"the project's Python {version} runs the tests{result}"
     if fixed:
         assert result.code == 0, result
         assert all(result.outcomes.get(t) == "passed" for t in MOCK_FAILING + MOCK_PASSING), result
@@ -534,6 +541,25 @@ def test_project_dot_venv_is_used_without_python_option(tmp_path, mock_venv):
     (root / ".venv").symlink_to(mock_venv.parent.parent, target_is_directory=True)
     result = tracefix_debug("notify/digest.py", cwd=root)
     _check_mock_project(result, fixed=False)
+
+
+def _pyenv_python(minor: str) -> str | None:
+    found = sorted(Path.home().glob(f".pyenv/versions/{minor}.*/bin/python{minor}"))
+    return str(found[-1]) if found else None
+
+
+@pytest.mark.parametrize("minor", ["3.9", "3.12", "3.13"])
+def test_project_venv_of_another_python_version(tmp_path, minor):
+    """The project's venv need not share tracefix's Python: a 3.9 venv (sys.settrace) and 3.12/3.13 venvs
+    (sys.monitoring) with pytest 8 and pytest-mock run the same project, plugins included."""
+    base = _pyenv_python(minor)
+    if base is None:
+        pytest.skip(f"no CPython {minor} under ~/.pyenv/versions")
+    python = project_venv(f"py{minor.replace('.', '')}-pytest8.4.2-pytest-mock3.14.1",
+                          ["pytest==8.4.2", "pytest-mock==3.14.1"], python=base)
+    root = copy_project("plugin_mock", tmp_path)
+    result = tracefix_debug("notify/digest.py", cwd=root, python=python)
+    _check_mock_project(result, fixed=False, version=minor)
 
 
 OWN_PYTEST_CONFTEST = '''\
