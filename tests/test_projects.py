@@ -139,6 +139,19 @@ def jail_env(mode: str) -> dict[str, str]:
     return {"PATH": f"{NO_NAMESPACES_BIN}{os.pathsep}{os.environ.get('PATH', os.defpath)}"}
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _private_project_cache(tmp_path_factory):
+    """tracefix's per-project cache (collections, coverage map, last failures) goes to a folder of this module's
+    own, like the feedback store in conftest.py: never the developer's."""
+    old = os.environ.get("TRACEFIX_CACHE_DIR")
+    os.environ["TRACEFIX_CACHE_DIR"] = str(tmp_path_factory.mktemp("tracefix-cache"))
+    yield
+    if old is None:
+        os.environ.pop("TRACEFIX_CACHE_DIR", None)
+    else:
+        os.environ["TRACEFIX_CACHE_DIR"] = old
+
+
 # -- sample projects ------------------------------------------------------------------------------
 
 def copy_project(name: str, dest_parent: Path) -> Path:
@@ -316,12 +329,58 @@ def test_layout_without_namespaces(tmp_path, fixed):
     (check_all_pass if fixed else check_caught)(result, FLAT, root)
 
 
+@pytest.mark.parametrize("marker", ["setup.py", ".git"])
+def test_project_without_pytest_config(tmp_path, marker):
+    """No pytest.ini/[tool.pytest]/...: the root is the nearest folder with setup.py (or the git work tree),
+    so tests/ is found from the module's folder two levels down, with the same root-relative ids."""
+    root = copy_project(FLAT.name, tmp_path)
+    (root / "pytest.ini").unlink()
+    if marker == ".git":
+        (root / "setup.py").unlink()
+        subprocess.run(["git", "init", "-q", str(root)], check=True, capture_output=True)
+    result = tracefix_debug(FLAT.module, cwd=root)
+    check_caught(result, FLAT, root)
+
+
 def test_sibling_subpackage_import_and_results_from_a_subfolder(tmp_path):
     """Run from inside tests/convert (as a terminal opened there would): same tests, same root-relative ids."""
     root = copy_project(FLAT.name, tmp_path)
     result = tracefix_debug("../../units/convert/length.py", cwd=root / "tests" / "convert")
     assert "No module named 'units" not in result.said(), result
     check_caught(result, FLAT, root)
+
+
+def test_changes_to_the_project_between_runs_are_picked_up(tmp_path):
+    """The project model is cached, but a new test file, or a config change that brings in more test files,
+    counts on the very next run."""
+    root = copy_project(PKG_TESTS.name, tmp_path)
+    check_caught(tracefix_debug(PKG_TESTS.module, cwd=root), PKG_TESTS, root)
+
+    tests = root / "tinyparse" / "tests"
+    (tests / "tests_spaces.py").write_text(
+        "from tinyparse.lexer import tokenize\n\n\ndef test_tabs():\n    assert tokenize('1\\t+\\t2') == []\n")
+    result = tracefix_debug(PKG_TESTS.module, cwd=root)
+    assert result.outcomes.get("tinyparse/tests/tests_spaces.py::test_tabs") == "failed", \
+        f"a test file added since the last run is collected{result}"
+
+    (tests / "check_lexer.py").write_text(
+        "from tinyparse.lexer import tokenize\n\n\ndef test_empty():\n    assert tokenize('') == [('EOF', None)]\n")
+    assert "tinyparse/tests/check_lexer.py::test_empty" not in tracefix_debug(PKG_TESTS.module, cwd=root).outcomes
+    cfg = root / "setup.cfg"
+    cfg.write_text(cfg.read_text().replace("python_files = tests_*.py", "python_files = tests_*.py check_*.py"))
+    result = tracefix_debug(PKG_TESTS.module, cwd=root)
+    assert result.outcomes.get("tinyparse/tests/check_lexer.py::test_empty") == "failed", \
+        f"after python_files changed in setup.cfg, check_*.py files are tests{result}"
+
+
+def test_max_tests_cap_runs_failing_first_and_says_so(tmp_path):
+    root = copy_project(FLAT.name, tmp_path)
+    check_caught(tracefix_debug(FLAT.module, cwd=root), FLAT, root)
+    result = tracefix_debug(FLAT.module, "--max-tests", "1", cwd=root)
+    assert result.outcomes == {"tests/convert/test_length.py::test_total_length": "failed"}, \
+        f"with room for one test, the one that failed last time runs{result}"
+    assert result.code == 1, result
+    assert "--max-tests" in result.said() or "maxTests" in result.said(), f"a note says the cap cut the set{result}"
 
 
 # -- --test: any node id, relative to the root or the current folder, matched exactly --------------
