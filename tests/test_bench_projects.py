@@ -1,0 +1,190 @@
+"""The real-project benchmark's machinery (bench/projects/) on one tiny local project, no network:
+its sdist is found in the cache, unpacked read-only, its suite runs with plain pytest, bugs are
+injected into executed lines and kept only when the suite catches them, the work tree always comes
+back to pristine, and a bug is scored end to end against a stand-in for tracefix that prints a
+schema-1 report (so this test does not depend on what tracefix finds today)."""
+from __future__ import annotations
+
+import io
+import json
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.projects import corpus, evaluate, mutants  # noqa: E402
+from bench.projects.spec import Project  # noqa: E402
+
+FILES = {
+    "pyproject.toml": '[project]\nname = "tiny"\nversion = "1.0"\n\n[tool.pytest.ini_options]\npythonpath = ["."]\n',
+    "tiny/__init__.py": '''def clamp(x, lo, hi):
+    if x < lo:
+        return lo
+    if x > hi:
+        return hi
+    return x
+
+
+def total(xs):
+    acc = 0
+    for x in xs:
+        acc += x
+    return acc
+
+
+def unused(a, b):
+    return a - b
+''',
+    "tests/test_tiny.py": '''from tiny import clamp, total
+
+
+def test_clamp_inside():
+    assert clamp(5, 0, 10) == 5
+
+
+def test_clamp_edges():
+    assert clamp(-1, 0, 10) == 0
+    assert clamp(11, 0, 10) == 10
+
+
+def test_total():
+    assert total([1, 2, 3]) == 6
+''',
+}
+
+
+class LocalSetup(corpus.Setup):
+    """Installs nothing: its "venv" is a folder whose python and pytest are the ones running this."""
+
+    def env(self, out=None, lines=False):
+        env = super().env(out, lines)
+        env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # the tiny project needs none of our venv's plugins
+        return env
+
+    def install(self) -> None:
+        bin_dir = self.venv / "bin"
+        bin_dir.mkdir(parents=True, exist_ok=True)
+        for name, target in (("python", Path(sys.executable)), ("pytest", Path(sys.executable).parent / "pytest")):
+            if not (bin_dir / name).exists():
+                (bin_dir / name).symlink_to(target)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    cache = tmp_path_factory.mktemp("cache")
+    (cache / "sdists").mkdir()
+    with tarfile.open(cache / "sdists" / "tiny-1.0.tar.gz", "w:gz") as tf:
+        for rel, text in FILES.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"tiny-1.0/{rel}")
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    setup = LocalSetup(Project("tiny", "1.0", "tiny", ("flat", "root-tests")), cache, sys.executable)
+    setup.prepare()
+    return setup
+
+
+@pytest.fixture(scope="module")
+def found(tiny):
+    base = tiny.baseline(refresh=True)
+    bugs, tally = mutants.find_bugs(tiny, base, want=2, log_every=False)
+    return base, bugs, tally
+
+
+def test_sdist_from_the_cache_unpacks_read_only_with_a_work_copy(tiny):
+    assert (tiny.pristine / "tiny" / "__init__.py").read_text() == FILES["tiny/__init__.py"]
+    assert not (tiny.pristine / "tiny" / "__init__.py").stat().st_mode & 0o222
+    assert tiny.tree_digest(tiny.root) == tiny.tree_digest(tiny.pristine)
+
+
+def test_baseline_records_outcomes_and_executed_lines(tiny, found):
+    base = found[0]
+    assert base.passed == ["tests/test_tiny.py::test_clamp_edges", "tests/test_tiny.py::test_clamp_inside",
+                           "tests/test_tiny.py::test_total"]
+    assert base.not_passed == []
+    executed = set(base.lines["tiny/__init__.py"])
+    assert {2, 3, 4, 5, 6, 10, 11, 12, 13} <= executed
+    assert 17 not in executed  # `unused` never runs, so it is never mutated
+    assert mutants.target_modules(tiny, base) == ["tiny/__init__.py"]
+
+
+def test_bugs_are_kept_only_when_the_suite_catches_them_and_the_tree_is_restored(tiny, found):
+    base, bugs, tally = found
+    tried = mutants.candidates(tiny, base)
+    assert tried and all(m.line != 17 for _, m, _ in tried)
+    assert len(bugs) == 2 and tally["caught"] == 2
+    assert tally["tried"] == sum(tally[k] for k in ("caught", "survived", "timeout", "collection_error"))
+    for bug in bugs:
+        assert bug.killed_by and set(bug.killed_by) <= set(base.passed)
+        assert bug.function in {"clamp", "total"}
+    assert tiny.tree_digest(tiny.root) == tiny.tree_digest(tiny.pristine)
+
+
+def test_a_mutant_the_suite_misses_is_not_kept(tiny, found, monkeypatch):
+    base = found[0]
+    text = FILES["tiny/__init__.py"]
+    # `x > hi` -> `x >= hi` returns hi for x == hi: the same value, no test can tell.
+    survivor = next(m for m in mutants.mutate.mutations(text) if m.line == 4 and m.new == ">=")
+    monkeypatch.setattr(mutants, "candidates", lambda *a, **k: [("tiny/__init__.py", survivor, "clamp")])
+    bugs, tally = mutants.find_bugs(tiny, base, want=1, log_every=False)
+    assert bugs == [] and tally["survived"] == 1
+
+
+def test_lsp_edits_and_block_rank():
+    text = "a = 1\nif a < 2:\n    b = 'é' + x\n"
+    edit = {"range": {"start": {"line": 1, "character": 5}, "end": {"line": 1, "character": 6}}, "newText": "<="}
+    tail = {"range": {"start": {"line": 2, "character": 14}, "end": {"line": 2, "character": 15}}, "newText": "y"}
+    assert evaluate.apply_lsp_edits(text, [edit, tail]) == "a = 1\nif a <= 2:\n    b = 'é' + y\n"
+    report = {"blocks": [{"start_line": 1, "end_line": 1, "suspiciousness": 0.2},
+                         {"start_line": 2, "end_line": 3, "suspiciousness": 0.9}]}
+    assert evaluate.block_rank(report, [3]) == 1
+    assert evaluate.block_rank(report, [1]) == 2
+    assert evaluate.block_rank(report, [7]) is None
+
+
+STUB = '''import json, os, sys
+report = json.load(open(os.environ["STUB_REPORT"]))
+report["file"] = sys.argv[2]
+print(json.dumps(report))
+sys.exit(1)
+'''
+
+
+def test_a_bug_is_scored_end_to_end_against_plain_pytest(tiny, found, tmp_path):
+    base, bugs, _ = found
+    bug = bugs[0]
+    original = FILES["tiny/__init__.py"]
+    buggy = bug.buggy_text(original)
+    # A correct fix (the original text back) and a wrong one, as whole-file edits.
+    old_lines = buggy.splitlines(keepends=True)
+    undo = {"range": {"start": {"line": 0, "character": 0}, "end": {"line": len(old_lines), "character": 0}},
+            "newText": original}
+    wrong = {"range": {"start": {"line": 0, "character": 0}, "end": {"line": len(old_lines), "character": 0}},
+             "newText": original.replace("return x\n", "return None\n")}
+    failing = bug.killed_by[0]
+    report = {"schema": 1, "tests": [{"id": failing, "outcome": "failed", "message": "assert"},
+                                     {"id": "doctest:clamp", "outcome": "passed", "message": ""}],
+              "blocks": [{"start_line": 15, "end_line": 16, "suspiciousness": 0.8},
+                         {"start_line": bug.truth_lines[0], "end_line": bug.truth_lines[0], "suspiciousness": 0.5}],
+              "suggestions": [{"title": "right", "shown": True, "edits": [undo]},
+                              {"title": "wrong", "shown": True, "edits": [wrong]},
+                              {"title": "held", "shown": False, "edits": [wrong]}],
+              "timing_ms": {"run": 120.0}}
+    (tmp_path / "report.json").write_text(json.dumps(report))
+    (tmp_path / "stub.py").write_text(STUB)
+    stub = evaluate.Tracefix("stub", [sys.executable, str(tmp_path / "stub.py")],
+                             {"STUB_REPORT": str(tmp_path / "report.json")}, "0" * 40, [])
+    row = evaluate.evaluate_bug(tiny, base, bug, stub, timeout=60)
+    assert row["exit"] == 1 and row["report_ok"] and row["tree_changed"] == []
+    assert row["tests_found"] == 2 and row["plain_ids"] == 1
+    assert row["detected"] is True
+    assert row["rank"] == 2
+    assert row["fix_shown"] and row["fix_correct"]
+    assert [f["correct"] for f in row["fixes"]] == [True, False]
+    assert row["fixes"][0]["restores_original"]
+    assert row["traced_s"] == 0.12 and row["ratio"] is not None
+    assert tiny.tree_digest(tiny.root) == tiny.tree_digest(tiny.pristine)
