@@ -460,6 +460,20 @@ def test_collect_reports_items_errors_reach_and_where_the_document_imports_from(
                                      "error": "ModuleNotFoundError: No module named 'pkg.missing'"}]
 
 
+def test_a_root_given_through_a_symlink_keeps_ids_and_testpaths(tmp_path):
+    real = _collect_project(tmp_path)
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    sys_path = [str(link), str(link / "vendored" / "site-packages")]
+    run = run_job(link, {"mode": "collect", "sys_path": sys_path})
+    assert [c["id"] for c in run.of("collected")] == ["tests/test_mod.py::test_quad",
+                                                      "tests/unit/test_case.py::TestQuad::test_zero",
+                                                      "tests/unit/test_dotted.py::test_dotted",
+                                                      "tests/unit/test_fn.py::test_two"], run.proc.stderr
+    run = run_job(link, {"tests": pytest_tests("tests/test_mod.py::test_quad"), "sys_path": sys_path})
+    assert run.outcomes() == {"tests/test_mod.py::test_quad": "passed"}
+
+
 def test_reach_reads_globals_without_running_user_code(tmp_path):
     root = write(tmp_path / "p", {
         "pkg/__init__.py": "",

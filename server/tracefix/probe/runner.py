@@ -243,10 +243,12 @@ class Project:
 
     def __init__(self, root, extra_excluded=()):
         self.root = os.path.abspath(root)
+        # What pytest gets as --rootdir and path arguments: it compares the rootdir with the
+        # working directory, which the OS reports resolved.
+        self.real = os.path.realpath(root)
         self.bases = [self.root]
-        real = os.path.realpath(root)
-        if real != self.root:
-            self.bases.append(real)
+        if self.real != self.root:
+            self.bases.append(self.real)
         candidates = {HERE, sys.prefix, sys.exec_prefix, getattr(sys, "base_prefix", sys.prefix), *extra_excluded}
         # An interpreter outside the project excludes nothing; a venv inside it excludes itself.
         self.excluded = [os.path.abspath(p) for p in candidates
@@ -801,7 +803,7 @@ def run_pytest(job, results, watch, project, arm=None):
     # directory (an old job's "cwd") cannot shift them.
     files, gone = [], []
     for test_id in requested:
-        path = os.path.join(project.root, test_id.split("::", 1)[0])
+        path = os.path.join(project.real, test_id.split("::", 1)[0])
         if not os.path.exists(path):
             gone.append(test_id)
         elif path not in files:
@@ -812,7 +814,7 @@ def run_pytest(job, results, watch, project, arm=None):
         return
     wanted = [t for t in requested if t not in gone]
     plugin = RunPlugin(job, project, watch, wanted)
-    args = base_args(version, project.root) + list(job.get("pytest_args", [])) + files
+    args = base_args(version, project.real) + list(job.get("pytest_args", [])) + files
     code, out, err, raised = _call_pytest(pytest, args, [plugin] + _guard_plugin(pytest, arm), project)
     problem = session_problem(code, out, err, raised, plugin, project)
     plugin.close_unfinished(problem)
@@ -848,7 +850,7 @@ class CollectPlugin(SessionPlugin):
     def _item_path(self, item):
         path = getattr(item, "path", None) or getattr(item, "fspath", None)
         if path is not None:
-            rel = os.path.relpath(os.path.abspath(str(path)), self.project.root)
+            rel = os.path.relpath(os.path.abspath(str(path)), self.project.real)
             return rel.replace(os.sep, "/")
         return item.nodeid.split("::", 1)[0]
 
@@ -1005,14 +1007,14 @@ def collect_pytest(job, results, project):
     if pytest is None:
         return
     paths = list(job.get("collect_paths") or [])
-    present = [p for p in paths if os.path.exists(os.path.join(project.root, p))]
+    present = [p for p in paths if os.path.exists(os.path.join(project.real, p))]
     results.records([{"collect_error": {"file": p.replace(os.sep, "/"), "message": "file or folder not found"}}
                      for p in paths if p not in present])
     if paths and not present:
         return
     plugin = CollectPlugin(job, project, results)
-    args = (base_args(version, project.root) + ["--collect-only"] + list(job.get("pytest_args", []))
-            + [os.path.join(project.root, p) for p in present])
+    args = (base_args(version, project.real) + ["--collect-only"] + list(job.get("pytest_args", []))
+            + [os.path.join(project.real, p) for p in present])
     code, out, err, raised = _call_pytest(pytest, args, [plugin, _collect_guard(pytest)], project)
     plugin.report_errors(session_problem(code, out, err, raised, plugin, project))
 
