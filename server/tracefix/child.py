@@ -56,7 +56,7 @@ def run_job(project: Project, python: str, job: dict, settings: Settings, doc_pa
                 "writable": [scratch]}
         env = job_env(python)
         if not sandbox.isolation(settings.network)[0]:
-            job["fallback"] = fallback_spec(project, doc_path, text, scratch, upper)
+            job["fallback"] = {**fallback_spec(project, doc_path, text, scratch, upper), "network": settings.network}
         child = _run_warm(worker, job, spec, scratch, {**env, "HOME": home, "TMPDIR": home}, settings, cancel) \
             if worker is not None else None
         if child is None:
@@ -67,9 +67,19 @@ def run_job(project: Project, python: str, job: dict, settings: Settings, doc_pa
                                 cwd=project.root, home=home, timeout=settings.timeout,
                                 output_bytes=settings.output_bytes, network=settings.network, cancel=cancel,
                                 jail=spec, env=env)
-        return JobOutcome(child, read_records(job["result"]), child.protections)
+        records = read_records(job["result"])
+        return JobOutcome(child, records, child.protections + _fallback_protections(records))
     finally:
         remove_tree(scratch)
+
+
+def _fallback_protections(records: list[dict]) -> list[str]:
+    """What the no-jail fallback reported it could set up (the runner's header record)."""
+    for record in records[:1]:
+        names = record.get("fallback")
+        if isinstance(names, list):
+            return [str(n)[:100] for n in names[:10]]
+    return []
 
 
 def fallback_spec(project: Project, doc_path: str, text: str | None, scratch: str, upper: str) -> dict:

@@ -48,11 +48,26 @@ def protections() -> list[tuple[str, bool, str]]:
     why = sandbox.jail_unavailable(False)
     jail = [(name, not why, why) for name in sandbox.JAIL_PROTECTIONS]
     jail.append(("no network (network namespace)", not why, why))
+    if why:  # without the jail, the child confines itself where the kernel offers Landlock
+        abi, no_landlock = _landlock()
+        jail.append((f"writes confined to the run's scratch (Landlock ABI {abi})" if abi else
+                     "writes confined to the run's scratch (Landlock)", bool(abi), no_landlock))
+        jail.append(("the unsaved buffer served by an import hook (the file on disk is never written)", True, ""))
     root = os.geteuid() == 0 if hasattr(os, "geteuid") else False
     nproc = ("process-count limit (RLIMIT_NPROC)", not root,
              "running as root: the kernel does not apply RLIMIT_NPROC to root; a fork bomb is bounded only by "
              "the PID namespace (killed with the run) and the wall timeout" if root else "")
     return base + [nproc] + jail
+
+
+def _landlock() -> tuple[int, str]:
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(os.path.abspath(sandbox.__file__)), "probe", "fallback.py")
+    spec = importlib.util.spec_from_file_location("_tracefix_fallback_doctor", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.landlock_abi()
 
 
 def _protections() -> list[str]:

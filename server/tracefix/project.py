@@ -31,6 +31,10 @@ DROP_WITH_VALUE = {"-n", "--numprocesses", "--dist", "--maxprocesses", "--cov", 
                    "--html", "--basetemp", "-W", "--count", "-p", "--rootdir", "-c", "--confcutdir", "--deselect",
                    "--ignore", "--ignore-glob", "-k", "--timeout"}
 KEEP_WITH_VALUE = {"-m", "--import-mode", "-o", "--override-ini"}
+# The runner switches these plugins off (random order and parallel workers change what a run means).
+SWITCHED_OFF_PLUGINS = {"randomly", "xdist", "pytest_randomly", "cacheprovider"}
+DROP_PREFIXES = ("--randomly", "--tx", "--rsyncdir", "--dist", "--numprocesses", "--maxprocesses", "-p no:randomly")
+DROP_PREFIX_WITH_VALUE = {"--randomly-seed", "--tx", "--rsyncdir", "--dist"}
 
 
 @dataclass(frozen=True)
@@ -226,8 +230,11 @@ def filter_addopts(raw: str) -> list[str]:
         takes_value = "=" not in word and i + 1 < len(words)
         if name == "-p" or word.startswith("-p") and len(word) > 2 and not word.startswith("--"):
             plugin = words[i + 1] if word == "-p" and takes_value else word[2:]
-            kept += ["-p", plugin]
+            if plugin.split(".")[0] not in SWITCHED_OFF_PLUGINS:
+                kept += ["-p", plugin]
             i += 2 if word == "-p" else 1
+        elif name.startswith(DROP_PREFIXES):  # options of plugins the runner switches off
+            i += 2 if (takes_value and word == name and name in DROP_PREFIX_WITH_VALUE) else 1
         elif name in DROP_WITH_VALUE or any(word.startswith(f) and len(f) == 2 and len(word) > 2
                                              for f in ("-n", "-r", "-W", "-k", "-c")):
             i += 2 if (takes_value and name in DROP_WITH_VALUE and word == name) else 1
