@@ -39,9 +39,35 @@ class JobOutcome:
     protections: list[str] = field(default_factory=list)
 
 
+@functools.lru_cache(maxsize=1)
+def sweep_stale_scratch(max_age_s: float = 6 * 3600) -> int:
+    """Scratch folders of tracefix processes that were killed (SIGKILL skips every cleanup): removed once per
+    process, only ours (same owner), only old ones (a live run's folder is young)."""
+    import time
+
+    base = tempfile.gettempdir()
+    removed = 0
+    try:
+        entries = list(os.scandir(base))
+    except OSError:
+        return 0
+    for entry in entries:
+        if not entry.name.startswith(("tracefix-run-", "tracefix-warm-", "tracefix-pytest-")):
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+            if stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and time.time() - st.st_mtime > max_age_s:
+                remove_tree(entry.path)
+                removed += 1
+        except OSError:
+            continue
+    return removed
+
+
 def run_job(project: Project, python: str, job: dict, settings: Settings, doc_path: str, text: str | None,
             cancel: threading.Event | None = None) -> JobOutcome:
     """Run ``job`` (runner.py's contract) in a jailed child; ``text`` is the buffer shown at ``doc_path``."""
+    sweep_stale_scratch()
     worker = warm.worker(warm.Key(python, project.key(), project.root, settings.network)) if settings.warm else None
     # A warm job's scratch must lie in its fork server's folder: the only one that server can see.
     scratch = worker.job_dir() if worker is not None else tempfile.mkdtemp(prefix="tracefix-run-")
