@@ -14,7 +14,9 @@ reason; the fix is proposed in the issue's closing note.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import re
+import shutil
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -83,6 +85,7 @@ def test_secret_planted_in_cli_env_is_really_there():
 # -- the language server ---------------------------------------------------------------------------
 
 DATA_DIR = tempfile.mkdtemp(prefix="tracefix-hostile-data-")
+atexit.register(shutil.rmtree, DATA_DIR, ignore_errors=True)  # made at import: removed when the session ends
 LSP_SETTINGS = {"runOn": "save", "timeoutSeconds": cases.RUN_TIMEOUT, "repair": False}
 ANSWER_S = 15.0  # a hover/codeAction slower than this is a hung request (the machine is shared and slow)
 RUN_LIMIT_S = 90.0  # from didOpen to the run's end for one case, with up to 2 runs in parallel

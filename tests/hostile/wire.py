@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -159,3 +160,38 @@ def code_action(server: Server, uri: str, timeout: float = 15.0) -> dict | None:
 
 def elapsed_ms(t0: float) -> float:
     return (time.perf_counter() - t0) * 1000
+
+
+_RESULTS = re.compile(r"tracefix: results for version (\d+): (\d+) failing of (\d+), (\d+) suggestions \((\d+) shown\)")
+
+
+def final_results(server: Server, version: int, timeout: float, nth: int = 1) -> dict | None:
+    """The ``nth`` final "results for version N" log of the server: {"failing", "total", "suggestions", "shown"}.
+
+    Versions are per document; tests give each document its own so that the log names it.
+    None when it did not come within ``timeout`` s (or the server died)."""
+    def found(inbox):
+        hits = [m for m in inbox if m.get("method") == "window/logMessage"
+                and (match := _RESULTS.match(m["params"].get("message", ""))) and int(match.group(1)) == version]
+        return hits[nth - 1] if len(hits) >= nth else None
+
+    if not server.wait_for(lambda inbox: found(inbox) is not None or not server.alive, timeout):
+        return None
+    with server.cond:
+        hit = found(list(server.inbox))
+    if hit is None:
+        return None
+    failing, total, suggestions, shown = (int(x) for x in _RESULTS.match(hit["params"]["message"]).groups()[1:])
+    return {"failing": failing, "total": total, "suggestions": suggestions, "shown": shown}
+
+
+def rss_kb(server: Server) -> int:
+    """Current resident memory of the server process (VmRSS)."""
+    try:
+        with open(f"/proc/{server.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
