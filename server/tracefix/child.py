@@ -52,7 +52,8 @@ def sweep_stale_scratch(max_age_s: float = 6 * 3600) -> int:
     except OSError:
         return 0
     for entry in entries:
-        if not entry.name.startswith(("tracefix-run-", "tracefix-warm-", "tracefix-pytest-")):
+        # Only per-run folders: a run never lives for hours, while a language server's warm worker may.
+        if not entry.name.startswith("tracefix-run-"):
             continue
         try:
             st = entry.stat(follow_symlinks=False)
