@@ -119,7 +119,9 @@ def main(argv: list[str] | None = None) -> int:
                        "project_python": args.python, "tracefix": tracefix.label if tracefix else None,
                        "tracefix_commit": tracefix.commit if tracefix else None,
                        "tracefix_dirty_files": tracefix.dirty if tracefix else None,
-                       "limit": limit, "seed": args.seed, "targets": TARGETS},
+                       "limit": limit, "seed": args.seed, "targets": TARGETS,
+                       "tracefix_cache": "empty per bug" if args.quick or args.no_pristine else
+                       "per bug, a copy of the cache left by tracefix runs on the unmodified modules"},
               "projects": [], "bugs": [], "summary": {}}
     corpus_rows, rows_by_project = [], {}
     started = time.monotonic()
@@ -144,13 +146,21 @@ def main(argv: list[str] | None = None) -> int:
                             tally["tried"], len(bugs)])
         if tracefix is None:
             continue
+        # tracefix's own cache as a user's would be: filled by runs on the correct code (the pristine
+        # checks), then copied afresh for every bug so no bug sees what another one left behind.
+        warm = args.cache / "tracefix-cache" / f"{project.key}-{setup.py_tag}"
+        shutil.rmtree(warm, ignore_errors=True)
+        warm.mkdir(parents=True)
         if not (args.quick or args.no_pristine):
             for module in sorted({b.module for b in bugs}):
                 log(f"  pristine {module}")
-                entry["pristine"].append(pristine_check(setup, base, tracefix, module, args.timeout))
+                entry["pristine"].append(pristine_check(setup, base, tracefix, module, args.timeout, warm))
         rows = rows_by_project.setdefault(project.name, [])
         for i, bug in enumerate(bugs, 1):
-            row = evaluate_bug(setup, base, bug, tracefix, args.timeout)
+            per_bug = warm.with_name(warm.name + "-bug")
+            shutil.rmtree(per_bug, ignore_errors=True)
+            shutil.copytree(warm, per_bug)
+            row = evaluate_bug(setup, base, bug, tracefix, args.timeout, per_bug)
             rows.append(row)
             result["bugs"].append(row)
             log(f"  [{i}/{len(bugs)}] {bug.module}:{bug.line} {bug.operator}: exit {row['exit']}, "
@@ -196,7 +206,7 @@ def _row(name: str, s: dict, pristine: list[dict]) -> list:
     def pct(v):
         return "-" if v is None else f"{v:.0%}"
 
-    return [name, s["bugs"], s["median_tests_found"], pct(s["detected"]), pct(s["loc@1"]), pct(s["loc@3"]),
+    return [name, s["bugs"], "-" if s["median_tests_found"] is None else f"{s['median_tests_found']:g}", pct(s["detected"]), pct(s["loc@1"]), pct(s["loc@3"]),
             pct(s["fix_shown"]), pct(s["fix_correct"]), "-" if s["precision"] is None else f"{s['precision']:.2f}",
             "-" if s["median_wall_s"] is None else f"{s['median_wall_s']:.1f}", "-" if s["median_traced_vs_plain"] is None else f"{s['median_traced_vs_plain']}x",
             f"{s['pristine_false_failures']}/{len(pristine)}" if pristine else "-"]

@@ -61,11 +61,14 @@ def _git(*args: str) -> str:
     return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True, check=True).stdout.strip()
 
 
-def user_env(tracefix: Tracefix) -> dict[str, str]:
-    """The user's shell: no project venv activated, nothing of ours in PYTHON*/PYTEST* variables."""
+def user_env(tracefix: Tracefix, cache_dir: Path | None = None) -> dict[str, str]:
+    """The user's shell: no project venv activated, nothing of ours in PYTHON*/PYTEST* variables.
+    ``cache_dir``: tracefix's own cache (collection, coverage map) for this run."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("PYTHON", "PYTEST", "VIRTUAL_ENV", "TFBENCH", "COV_CORE", "COVERAGE"))}
     env.update(tracefix.env_extra)
+    if cache_dir is not None:
+        env["TRACEFIX_CACHE_DIR"] = str(cache_dir)
     return env
 
 
@@ -118,11 +121,12 @@ def node_ids(report: dict, root: Path) -> list[str]:
     return out
 
 
-def debug_once(setup: Setup, tracefix: Tracefix, module: str, timeout: float) -> tuple[dict | None, dict]:
+def debug_once(setup: Setup, tracefix: Tracefix, module: str, timeout: float,
+               cache_dir: Path | None = None) -> tuple[dict | None, dict]:
     """Run tracefix on ``module`` of the work tree as it is now. Returns (report or None, run info)."""
     cmd = [*tracefix.cmd, "debug", module, "--json", "--python", str(setup.venv_python)]
     before = setup.tree_digest(setup.root)
-    proc = run(cmd, setup.root, env=user_env(tracefix), timeout=timeout)
+    proc = run(cmd, setup.root, env=user_env(tracefix, cache_dir), timeout=timeout)
     after = setup.tree_digest(setup.root)
     changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
     info = {"exit": proc.returncode, "wall_s": round(proc.seconds, 2), "tree_changed": changed,
@@ -147,7 +151,8 @@ def summarize_report(report: dict | None) -> dict:
             "timing_ms": report.get("timing_ms", {})}
 
 
-def evaluate_bug(setup: Setup, base: Baseline, bug: Bug, tracefix: Tracefix, timeout: float) -> dict:
+def evaluate_bug(setup: Setup, base: Baseline, bug: Bug, tracefix: Tracefix, timeout: float,
+                 cache_dir: Path | None = None) -> dict:
     rel = bug.module
     path = setup.root / rel
     original = (setup.pristine / rel).read_text()
@@ -159,7 +164,7 @@ def evaluate_bug(setup: Setup, base: Baseline, bug: Bug, tracefix: Tracefix, tim
     passed_before = set(base.passed)
     with patched(path, buggy, original):
         start = time.monotonic()
-        report, info = debug_once(setup, tracefix, rel, timeout)
+        report, info = debug_once(setup, tracefix, rel, timeout, cache_dir)
         out.update(info)
         out.update(summarize_report(report))
         out["report_ok"] = report is not None
@@ -196,10 +201,11 @@ def evaluate_bug(setup: Setup, base: Baseline, bug: Bug, tracefix: Tracefix, tim
     return out
 
 
-def pristine_check(setup: Setup, base: Baseline, tracefix: Tracefix, module: str, timeout: float) -> dict:
+def pristine_check(setup: Setup, base: Baseline, tracefix: Tracefix, module: str, timeout: float,
+                   cache_dir: Path | None = None) -> dict:
     """tracefix on an unmodified module: it should find tests and report no failure other than
     the ones plain pytest also has on the pristine code."""
-    report, info = debug_once(setup, tracefix, module, timeout)
+    report, info = debug_once(setup, tracefix, module, timeout, cache_dir)
     out = {"module": module, **info, **summarize_report(report), "report_ok": report is not None}
     out["false_failures"] = [t for t in out["failing_reported"] if t not in base.not_passed]
     out["shown"] = sum(1 for s in (report or {}).get("suggestions", []) if s.get("shown"))
