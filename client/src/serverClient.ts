@@ -1,6 +1,8 @@
-// Owns the language client: finds a Python, starts `python -m tracefix serve` over stdio (with
-// the bundled copy of tracefix on PYTHONPATH when the interpreter lacks it), restarts it when
-// settings or the interpreter change, and feeds the status bar from progress and diagnostics.
+// Owns the language client: finds a Python, starts the bundled launcher's `serve` over stdio
+// (bundled/tool/tracefix_server.py puts the extension's libraries for that Python on sys.path),
+// restarts it when settings or the interpreter change, and feeds the status bar from progress
+// and diagnostics.
+import { execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -14,7 +16,7 @@ import {
   ServerOptions,
   State,
 } from 'vscode-languageclient/node';
-import { Resolution, interpreterCandidates, makeProber, resolveInterpreters } from './core/interpreter';
+import { ProbeResult, Resolution, interpreterCandidates, makeProber, resolveInterpreters, startupFailureMessage } from './core/interpreter';
 import { ReportJson, asReport } from './core/report';
 import { readSettings, serverEnvironment, toServerSettings } from './core/settings';
 import { activeInterpreter, onInterpreterChange } from './pythonExtension';
@@ -70,12 +72,38 @@ export class TracefixServer implements vscode.Disposable {
     }, 400);
   }
 
-  private fallbackPaths(): string[] {
-    // bundled/libs is what `npm run package` puts in the .vsix; server/ is the source tree when
-    // the extension runs from a checkout (Extension Development Host).
-    return [path.join(this.context.extensionPath, 'bundled', 'libs'), path.join(this.context.extensionPath, 'server')].filter((p) =>
-      fs.existsSync(path.join(p, 'tracefix', '__init__.py')),
+  /** The launcher in the .vsix, or in a checkout (Extension Development Host), where it uses server/. */
+  private get launcher(): string {
+    return path.join(this.context.extensionPath, 'bundled', 'tool', 'tracefix_server.py');
+  }
+
+  /** Where the optional LLM client is installed on first use: per user, outside the extension folder so updates keep it. */
+  private get llmLibs(): string {
+    return path.join(this.context.globalStorageUri.fsPath, 'llm-libs');
+  }
+
+  /**
+   * The openai client does not ship in the .vsix (with its pydantic chain it would triple the
+   * package, per Python version); when the LLM is configured and the server's Python lacks it,
+   * the launcher pip-installs it once into the extension's storage.
+   */
+  private async ensureLlmClient(server: ProbeResult, baseUrl: string, model: string): Promise<void> {
+    if (!baseUrl || !model || server.llm) return;
+    const title = `Tracefix: installing the LLM client for Python ${server.version.slice(0, 2).join('.')}`;
+    this.output.info(`${title} into ${this.llmLibs}`);
+    const failure = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title }, () =>
+      new Promise<string | undefined>((resolve) => {
+        execFile(server.executable, [this.launcher, '--install-llm', this.llmLibs], { timeout: 300000, windowsHide: true }, (err, stdout, stderr) => {
+          if (stdout.trim()) this.output.info(stdout.trim());
+          if (stderr.trim()) this.output.warn(stderr.trim());
+          resolve(err ? startupFailureMessage(String(stderr), server.executable) : undefined);
+        });
+      }),
     );
+    if (failure) {
+      this.output.error(failure);
+      void vscode.window.showWarningMessage(`Tracefix: ${failure}. Offline fixes still work.`, 'Show Log').then((p) => p && this.output.show());
+    }
   }
 
   async start(): Promise<void> {
@@ -100,7 +128,10 @@ export class TracefixServer implements vscode.Disposable {
       pythonExtension: await activeInterpreter(folder?.uri),
       workspaceFolder: folder?.uri.fsPath,
     });
-    const resolution = await resolveInterpreters(candidates, this.fallbackPaths(), makeProber());
+    if (!fs.existsSync(this.launcher)) {
+      this.output.error(`${this.launcher} is missing: reinstall the Tracefix extension`);
+    }
+    const resolution = await resolveInterpreters(candidates, makeProber(this.launcher));
     this.resolution = resolution;
     resolution.notes.forEach((n) => this.output.info(n));
     if (!resolution.ok) {
@@ -112,21 +143,25 @@ export class TracefixServer implements vscode.Disposable {
       });
       return;
     }
-    const { user, server, pythonPath } = resolution;
+    const { user, server } = resolution;
     this.output.info(
-      `User code runs on ${user.executable} (${user.version.join('.')}, from ${user.source}); server runs on ${server.executable}` +
-        (pythonPath.length ? ` with the bundled tracefix (${pythonPath.join(', ')})` : ' with its installed tracefix'),
+      `User code runs on ${user.executable} (${user.version.join('.')}, from ${user.source}); ` +
+        `server runs on ${server.executable} (${server.version.join('.')}) through ${this.launcher}`,
     );
+    await this.ensureLlmClient(server, settings.llm.baseUrl, settings.llm.model);
     const apiKey = await this.context.secrets.get(SECRET_KEY);
     const serverSettings = toServerSettings(settings, user.executable);
-    const serverOptions: ServerOptions = {
-      command: server.executable,
-      args: ['-m', 'tracefix', 'serve'],
-      options: {
-        cwd: folder?.uri.fsPath,
-        env: serverEnvironment(process.env, settings, apiKey, pythonPath),
-      },
+    const env = { ...serverEnvironment(process.env, settings, apiKey, []), TRACEFIX_LLM_LIBS: this.llmLibs };
+    // Spawned here rather than by the client so the end of the server's stderr is at hand
+    // when it dies while starting: that line (the launcher's "tracefix: cause: action") is the message.
+    let stderrTail = '';
+    const serverOptions: ServerOptions = async () => {
+      stderrTail = '';
+      const child = spawn(server.executable, [this.launcher, 'serve'], { cwd: folder?.uri.fsPath, env, windowsHide: true });
+      child.stderr.on('data', (d: Buffer) => (stderrTail = (stderrTail + d.toString()).slice(-8000)));
+      return child;
     };
+    let running = false;
     const clientOptions: LanguageClientOptions = {
       documentSelector: [
         { scheme: 'file', language: 'python' },
@@ -139,7 +174,8 @@ export class TracefixServer implements vscode.Disposable {
       errorHandler: {
         error: () => ({ action: ErrorAction.Continue }),
         closed: () => {
-          if (this.stopping) return { action: CloseAction.DoNotRestart, handled: true };
+          // Before it ran, start() below reports the cause once; the client's own toast would say less.
+          if (this.stopping || !running) return { action: CloseAction.DoNotRestart, handled: true };
           this.status.dispatch({ type: 'serverFailed', message: 'The tracefix server stopped unexpectedly' });
           return { action: CloseAction.DoNotRestart, message: 'The tracefix server stopped. Run "Tracefix: Restart Server" after checking the Tracefix log.' };
         },
@@ -148,13 +184,16 @@ export class TracefixServer implements vscode.Disposable {
     const client = new LanguageClient('tracefix', 'Tracefix', serverOptions, clientOptions);
     this.client = client;
     client.onDidChangeState((e) => {
-      if (e.newState === State.Running) this.status.dispatch({ type: 'serverReady' });
-      else if (e.newState === State.Stopped && !this.stopping && this.status.current.server.kind !== 'error') this.status.dispatch({ type: 'serverStopped' });
+      if (e.newState === State.Running) {
+        running = true;
+        this.status.dispatch({ type: 'serverReady' });
+      } else if (e.newState === State.Stopped && !this.stopping && this.status.current.server.kind !== 'error') this.status.dispatch({ type: 'serverStopped' });
     });
     try {
       await client.start();
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      // The process's own last words say why; the client's error ("connection closed") does not.
+      const message = stderrTail.trim() ? startupFailureMessage(stderrTail, server.executable) : err instanceof Error ? err.message : String(err);
       this.output.error(`Could not start the tracefix server: ${message}`);
       this.status.dispatch({ type: 'serverFailed', message });
       void vscode.window.showErrorMessage(`Tracefix: the server did not start (${message}).`, 'Show Log').then((p) => p && this.output.show());

@@ -1,8 +1,9 @@
 // Chooses the Python that runs the user's code and the Python that runs the language server.
 // Order: the `tracefix.interpreter` setting → the Python extension's active interpreter (read
 // through its API only when it is installed; we never depend on it) → `python3` on PATH.
-// The server needs Python 3.10+ and an importable tracefix, either installed in that
-// interpreter or from the copy bundled with the extension (bundled/libs).
+// A candidate runs the server only if the bundled launcher (bundled/tool/tracefix_server.py
+// --check) can import every server module on it, exactly as `serve` will; otherwise the next
+// candidate is tried, and when none can, the launcher's own one-line reason is what the user sees.
 import { execFile } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -17,23 +18,22 @@ export interface Candidate {
 export interface ProbeResult {
   executable: string; // sys.executable, absolute
   version: [number, number, number];
-  tracefix: boolean; // tracefix and its LSP dependencies import with the given PYTHONPATH
+  ok: boolean; // the launcher imported the whole server (and parsed with tree-sitter) on it
+  error: string; // when not ok: the cause and the action, one line
+  llm: boolean; // the optional LLM client (openai) is importable there
 }
 
-/** Runs `command` with PYTHONPATH entries prepended; undefined when it is not a working Python. */
-export type Prober = (command: string, pythonPath: string[]) => Promise<ProbeResult | undefined>;
+/** Runs the launcher's --check on `command`: its result, or why `command` is not a usable Python at all. */
+export type Prober = (command: string) => Promise<ProbeResult | string>;
 
 export type Resolution =
   | {
       ok: true;
       user: ProbeResult & { source: InterpreterSource }; // runs the user's tests
-      server: ProbeResult & { source: InterpreterSource }; // runs `python -m tracefix serve`
-      pythonPath: string[]; // what the server needs on PYTHONPATH ([] when tracefix is installed)
+      server: ProbeResult & { source: InterpreterSource }; // runs the launcher's `serve`
       notes: string[];
     }
   | { ok: false; reason: string; notes: string[] };
-
-export const MIN_SERVER_VERSION: [number, number] = [3, 10];
 
 /** Expands `~` and `${workspaceFolder}`; relative paths with a separator are taken from the workspace. */
 export function expandInterpreterPath(value: string, workspaceFolder: string | undefined, home = os.homedir()): string {
@@ -66,97 +66,88 @@ export function interpreterCandidates(opts: {
   return out;
 }
 
-function atLeast(v: [number, number, number], min: [number, number]): boolean {
-  return v[0] > min[0] || (v[0] === min[0] && v[1] >= min[1]);
-}
-
-const fmt = (v: [number, number, number]) => v.join('.');
-
 /**
- * Picks the user's interpreter (first candidate that runs) and the server's interpreter (first
- * candidate, starting with the user's, that is 3.10+ and can import tracefix, possibly from one
- * of `fallbackPaths`, tried in order).
+ * Picks the user's interpreter (the first candidate that is a Python of any version: the user's
+ * code may run where the server cannot) and the server's (the first candidate, starting with the
+ * user's, whose --check passed).
  */
-export async function resolveInterpreters(
-  candidates: Candidate[],
-  fallbackPaths: string[],
-  probe: Prober,
-): Promise<Resolution> {
+export async function resolveInterpreters(candidates: Candidate[], probe: Prober): Promise<Resolution> {
   const notes: string[] = [];
-  const working: (ProbeResult & { source: InterpreterSource; command: string })[] = [];
+  const working: (ProbeResult & { source: InterpreterSource })[] = [];
+  const seenExecutables = new Set<string>();
   for (const c of candidates) {
-    const r = await probe(c.command, []);
-    if (!r) {
-      notes.push(`${c.command} (${c.source}) is not a working Python`);
+    const r = await probe(c.command);
+    if (typeof r === 'string') {
+      notes.push(`${c.command} (${c.source}): ${r}`);
       // A broken explicit setting is the user's choice; don't silently run something else.
-      if (c.source === 'setting') {
-        return { ok: false, reason: `tracefix.interpreter "${c.command}" is not a working Python interpreter`, notes };
-      }
+      if (c.source === 'setting') return { ok: false, reason: `tracefix.interpreter "${c.command}" ${r}`, notes };
       continue;
     }
-    working.push({ ...r, source: c.source, command: c.command });
+    if (seenExecutables.has(r.executable)) continue; // python3 and python are often one program
+    seenExecutables.add(r.executable);
+    working.push({ ...r, source: c.source });
   }
   if (working.length === 0) {
-    return {
-      ok: false,
-      reason: 'No Python interpreter found: install Python 3.10+ or set tracefix.interpreter',
-      notes,
-    };
+    return { ok: false, reason: 'No Python interpreter found: install Python 3.10 or newer, or set tracefix.interpreter', notes };
   }
   const user = working[0];
-  for (const w of working) {
-    if (!atLeast(w.version, MIN_SERVER_VERSION)) {
-      notes.push(`${w.executable} is Python ${fmt(w.version)}; the server needs ${MIN_SERVER_VERSION.join('.')}+`);
-      continue;
-    }
-    if (w.tracefix) return { ok: true, user, server: w, pythonPath: [], notes };
-    for (const p of fallbackPaths) {
-      const r = await probe(w.executable, [p]);
-      if (r?.tracefix) return { ok: true, user, server: { ...r, source: w.source }, pythonPath: [p], notes };
-    }
-    notes.push(`${w.executable} cannot import tracefix, not even from the bundled copy`);
-  }
-  return {
-    ok: false,
-    reason: `No Python ${MIN_SERVER_VERSION.join('.')}+ that can run the tracefix server (found ${working
-      .map((w) => `${w.executable} ${fmt(w.version)}`)
-      .join(', ')})`,
-    notes,
-  };
+  const server = working.find((w) => w.ok);
+  for (const w of working) if (!w.ok) notes.push(w.error);
+  if (server) return { ok: true, user, server, notes };
+  // One message: the reason of the interpreter the user meant, the others only named.
+  const others = working.slice(1).map((w) => `${w.executable} ${w.version.join('.')}`);
+  return { ok: false, reason: user.error + (others.length ? ` (also tried: ${others.join(', ')})` : ''), notes };
 }
 
-// Printed by the probed interpreter: one JSON line. Stays valid on old Pythons (no f-strings).
-const PROBE_SCRIPT = [
-  'import json, sys',
-  'ok = True',
-  'try:',
-  '    import tracefix, tracefix.lsp, pygls, lsprotocol',
-  'except Exception:',
-  '    ok = False',
-  'print(json.dumps({"executable": sys.executable, "version": list(sys.version_info[:3]), "tracefix": ok}))',
-].join('\n');
-
-/** Parses the probe's output; undefined for anything that is not what PROBE_SCRIPT prints. */
+/** Parses the launcher's --check line; undefined for anything else. */
 export function parseProbeOutput(stdout: string): ProbeResult | undefined {
   const line = stdout.trim().split(/\r?\n/).pop() ?? '';
   try {
     const data = JSON.parse(line);
     const v = data.version;
     if (typeof data.executable !== 'string' || !Array.isArray(v) || v.length !== 3 || !v.every(Number.isInteger)) return undefined;
-    return { executable: data.executable, version: [v[0], v[1], v[2]], tracefix: data.tracefix === true };
+    const ok = data.ok === true;
+    const error = typeof data.error === 'string' && data.error ? data.error : ok ? '' : 'the tracefix server cannot run on this Python';
+    return { executable: data.executable, version: [v[0], v[1], v[2]], ok, error, llm: data.llm === true };
   } catch {
     return undefined;
   }
 }
 
-/** The real prober: runs the interpreter with a short timeout and without user site tweaks. */
-export function makeProber(timeoutMs = 15000): Prober {
-  return (command, pythonPath) =>
+/**
+ * The real prober. The timeout is generous: the first check on a machine compiles the server's
+ * modules, which takes seconds on a slow disk; a timeout is reported as such, not as "no Python".
+ */
+export function makeProber(launcher: string, timeoutMs = 60000): Prober {
+  return (command) =>
     new Promise((resolve) => {
-      const env = { ...process.env };
-      if (pythonPath.length) env.PYTHONPATH = [...pythonPath, ...(env.PYTHONPATH ? [env.PYTHONPATH] : [])].join(path.delimiter);
-      execFile(command, ['-c', PROBE_SCRIPT], { env, timeout: timeoutMs, windowsHide: true }, (err, stdout) => {
-        resolve(err ? undefined : parseProbeOutput(String(stdout)));
+      execFile(command, [launcher, '--check'], { timeout: timeoutMs, windowsHide: true }, (err, stdout, stderr) => {
+        const parsed = parseProbeOutput(String(stdout));
+        if (parsed) return resolve(parsed);
+        const code = (err as NodeJS.ErrnoException | null)?.code;
+        if (code === 'ENOENT') return resolve('was not found');
+        if (code === 'EACCES') return resolve('is not executable');
+        if (err?.killed) return resolve(`did not answer within ${timeoutMs / 1000} s when loading the tracefix server`);
+        resolve(`is not a working Python (${lastLine(String(stderr)) || err?.message || 'no output'})`);
       });
     });
+}
+
+function lastLine(text: string): string {
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  return lines.length ? lines[lines.length - 1].slice(0, 300) : '';
+}
+
+/**
+ * What to tell the user when the server process ended while starting: the launcher's own
+ * "tracefix: <cause>: <action>" line when it wrote one, else the last line of a traceback.
+ */
+export function startupFailureMessage(stderr: string, executable: string): string {
+  const lines = stderr.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const own = [...lines].reverse().find((l) => l.startsWith('tracefix: '));
+  if (own) return own.slice('tracefix: '.length);
+  const cause = lastLine(stderr);
+  return cause
+    ? `the tracefix server stopped while starting on ${executable} (${cause}): see the Tracefix log, then run "Tracefix: Restart Server" or set tracefix.interpreter to another Python`
+    : `the tracefix server stopped while starting on ${executable} without saying why: see the Tracefix log, then run "Tracefix: Restart Server"`;
 }
