@@ -47,7 +47,7 @@ def debug(request: Request, progress: Progress | None = None,
           cancel: threading.Event | None = None,
           partial: Callable[[Report], None] | None = None) -> Report:
     """Run the pipeline; ``partial`` receives the report once tests and ranked blocks are final (before repair)."""
-    from tracefix import decide, discover, localize, repair, segment, trace
+    from tracefix import confirm, decide, discover, localize, repair, segment, trace
     from tracefix import project as project_mod
     from tracefix.sandbox import resolve_python
 
@@ -117,7 +117,16 @@ def debug(request: Request, progress: Progress | None = None,
     check()
     _remember(proj, run)
 
-    if not report.failing:
+    # Only failures that reproduce untraced are localized and repaired; validation compares untraced runs.
+    confirmed = confirm.confirm(request.path, text, seg, tests, run, settings, python=python, cancel=cancel,
+                                project=proj, progress=progress)
+    run = report.run = confirmed.baseline
+    report.tests = confirmed.tests
+    report.messages += confirmed.notes
+    t = clock.lap("confirm", t)
+    check()
+
+    if not confirmed.reproduced:
         decide.decide(report, settings)  # abstains, and says there is no failing test to check a fix against
         return _finish(report, clock)
 

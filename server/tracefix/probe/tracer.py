@@ -10,19 +10,24 @@ sampled: the first ``first_k`` visits of a block per call are kept in full, the
 last ``last_k`` are kept in a ring, the rest are only counted. On 3.12+ we use
 ``sys.monitoring`` so that non-leader lines cost nothing (DISABLE), and hot
 leaders disable themselves once their budget is spent.
+
+Tracing must not change what the program does: values are rendered by ``saferepr``
+(no user ``__repr__``, ``__lt__``, ``__getattr__``, properties), rendered at the moment
+of the visit so no frame or local outlives its time, and no callback lets a
+RecursionError of its own reach the user's code.
 """
 from __future__ import annotations
 
 import collections
 import dis
-import reprlib
+import os
 import sys
 import types
 
 # Generators, coroutines and async generators: their frames leave and come back.
 _RESUMABLE = 0x20 | 0x80 | 0x200
 _COROUTINE = 0x80
-_ITERATION_ENDS = (StopIteration, StopAsyncIteration, GeneratorExit)
+_OPTIMIZED = 0x1  # a function's code: its locals live in the frame, f_locals is only a copy
 _YIELD_OPS = {dis.opmap[name] for name in ("YIELD_VALUE", "SEND") if name in dis.opmap}
 
 
@@ -31,37 +36,32 @@ def _suspends(frame):
     code = frame.f_code.co_code
     i = frame.f_lasti
     return 0 <= i < len(code) and code[i] in _YIELD_OPS
+
+
+def _ends_iteration(exc_type):
+    """How generators and coroutines finish. Identity, not ``in``: a metaclass may define __eq__."""
+    return exc_type is StopIteration or exc_type is StopAsyncIteration or exc_type is GeneratorExit
+
+
 _SKIP_TYPES = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type, types.MethodType)
 
 
-class _Repr(reprlib.Repr):
-    """reprlib with a per-value budget that never runs user code it need not run."""
+def _load_sibling(name, filename):
+    """A module next to this file, under a private name (a user module may be called saferepr)."""
+    import importlib.util
 
-    def __init__(self, limit: int):
-        super().__init__()
-        self.maxstring = limit
-        self.maxother = limit
-        self.maxlist = self.maxtuple = self.maxset = self.maxfrozenset = self.maxdeque = 8
-        self.maxdict = 6
-        self.maxlevel = 3
-        self.limit = limit
+    existing = sys.modules.get(name)
+    if existing is not None:
+        return existing
+    spec = importlib.util.spec_from_file_location(name, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                                     filename))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
-    def repr_instance(self, obj, level):
-        cls = type(obj)
-        if cls.__repr__ is object.__repr__ and hasattr(obj, "__dict__"):
-            # Show the fields instead of an address: what a person debugging wants to see.
-            if level <= 0:
-                return cls.__name__ + "(...)"
-            items = list(vars(obj).items())[: self.maxdict]
-            inner = ", ".join(k + "=" + self.repr1(v, level - 1) for k, v in items)
-            return cls.__name__ + "(" + inner + ")"
-        try:
-            text = repr(obj)
-        except BaseException as exc:  # a broken __repr__ must not break the test run
-            return "<repr failed: " + type(exc).__name__ + ">"
-        if len(text) > self.limit:
-            text = text[: self.limit - 3] + "..."
-        return text
+
+_saferepr = _load_sibling("_tracefix_saferepr", "saferepr.py")
+SafeRepr = _saferepr.SafeRepr
 
 
 class Tracer:
@@ -81,7 +81,10 @@ class Tracer:
         self.code_calls = {}
         self.exhausted = set()
         self.on_new_test = []  # backend hooks that re-arm what budgets switched off
-        self.repr = _Repr(budgets.get("repr_chars", 96))
+        # Per test: characters of rendered values kept (the visit count is capped separately).
+        self.max_chars = budgets.get("max_chars_per_test", 1_000_000)
+        self.chars = 0
+        self.repr = SafeRepr(budgets.get("repr_chars", 96))
         self.test = None
         self.seq = 0
         self.calls = 0
@@ -100,6 +103,8 @@ class Tracer:
         self.spectrum = set()
         self.skipped = collections.Counter()
         self.truncated = False
+        self.chars = 0
+        self.depth = 0
         self.code_calls = {}
         for hook in self.on_new_test:
             hook(self.exhausted)
@@ -129,28 +134,42 @@ class Tracer:
 
     # -- snapshots ------------------------------------------------------------------
     def snapshot(self, f_locals):
+        """The locals rendered now, as text: nothing of the frame is kept, no user code runs."""
         out = {}
+        render = self.repr.repr
         for name, value in f_locals.items():
             # "@py_assert1" and friends are pytest's assertion-rewriting temporaries, not user names.
-            if name.startswith(("__", "@")) or isinstance(value, _SKIP_TYPES):
+            # issubclass on type(value), not isinstance: isinstance falls back to value.__class__.
+            if type(name) is not str or name.startswith(("__", "@")) or issubclass(type(value), _SKIP_TYPES):
                 continue
             if len(out) >= self.max_names:
                 out["…"] = "more names not shown"
                 break
-            try:
-                out[name] = self.repr.repr(value)
-            except BaseException as exc:
-                out[name] = "<repr failed: " + type(exc).__name__ + ">"
+            out[name] = render(value)
         return out
 
+    def keep(self, seq, block, record):
+        """Add a finished visit to this test's trace, within the visit and character budgets."""
+        size = sum(map(len, record["before"].values())) + sum(map(len, record["after"].values()))
+        if len(self.visits) >= self.max_visits or self.chars + size > self.max_chars:
+            self.truncated = True
+            self.skipped[block] += 1
+            return
+        self.chars += size
+        self.visits.append((seq, block, record))
+
     # -- frame state ----------------------------------------------------------------
-    def new_call(self):
+    def new_call(self, depth_offset=0):
         self.calls += 1
-        return _Call(self, self.calls, self.depth)
+        return _Call(self, self.calls, self.depth + depth_offset)
 
 
 class _Call:
-    """Visits of one function call: current block, per-block counts and last-k rings."""
+    """Visits of one function call: current block, per-block counts and last-k rings.
+
+    Values are rendered the moment a visit starts or ends and only text is kept: holding
+    the locals until later would keep the user's objects alive (a ``__del__`` would run late).
+    """
 
     __slots__ = ("tr", "call", "depth", "block", "before", "seq", "iteration", "counts", "rings", "raised")
 
@@ -170,9 +189,10 @@ class _Call:
         tr = self.tr
         if tr.test is None:
             return
-        now = None
+        # Render first: it is the deepest step, so running out of stack leaves the state as it was.
+        now = tr.snapshot(f_locals)
         if self.block is not None:
-            now = self.close(f_locals, None)
+            self._close(now, None)
         tr.spectrum.add(block)
         n = self.counts[block]
         self.counts[block] = n + 1
@@ -181,68 +201,43 @@ class _Call:
         self.seq = tr.seq
         self.iteration = n
         self.raised = None
-        if n < tr.first_k:
-            self.before = now if now is not None else tr.snapshot(f_locals)
-        else:
-            # Shallow copy now, repr later: cheap enough to keep the last k iterations.
-            self.before = dict(f_locals)
+        self.before = now  # the previous visit's "after" is this one's "before"
 
-    def close(self, f_locals, returned):
-        """End the current visit; returns the 'after' snapshot so the next visit can reuse it."""
+    def _close(self, after, returned):
+        """End the current visit with its rendered ``after``: kept if among the first k, else ringed."""
         tr = self.tr
         block = self.block
         self.block = None
         if block is None or tr.test is None:
-            return None
-        full = self.iteration < tr.first_k
-        if full:
-            after = tr.snapshot(f_locals)
-            record = self._record(self.before, after, returned)
-            if len(tr.visits) < tr.max_visits:
-                tr.visits.append((self.seq, block, record))
-            else:
-                tr.truncated = True
-                tr.skipped[block] += 1
-            return after
+            return
+        record = {"iteration": self.iteration, "call": self.call, "depth": self.depth, "before": self.before,
+                  "after": after}
+        if returned is not None:
+            record["returned"] = returned
+        if self.raised is not None:
+            record["raised"] = self.raised
+        if self.iteration < tr.first_k:
+            tr.keep(self.seq, block, record)
+            return
         ring = self.rings.get(block)
         if ring is None:
             ring = self.rings[block] = collections.deque(maxlen=tr.last_k)
         if len(ring) == ring.maxlen:
             tr.skipped[block] += 1
-        ring.append((self.seq, self.iteration, self.before, dict(f_locals), returned, self.raised))
-        return None
-
-    def _record(self, before, after, returned):
-        rec = {"iteration": self.iteration, "call": self.call, "depth": self.depth, "before": before, "after": after}
-        if returned is not None:
-            rec["returned"] = returned
-        if self.raised is not None:
-            rec["raised"] = self.raised
-        return rec
+        ring.append((self.seq, record))
 
     def finish(self, f_locals, returned_value, has_return):
         tr = self.tr
-        returned = None
-        if has_return:
-            try:
-                returned = tr.repr.repr(returned_value)
-            except BaseException:
-                returned = "<repr failed>"
-        self.close(f_locals, returned)
         if tr.test is None:
+            self.block = None
+            self.rings = {}
             return
+        after = tr.snapshot(f_locals) if self.block is not None else None
+        returned = tr.repr.repr(returned_value) if has_return else None
+        self._close(after, returned)
         for block, ring in self.rings.items():
-            for seq, iteration, before, after, ret, raised in ring:
-                rec = {"iteration": iteration, "call": self.call, "depth": self.depth,
-                       "before": tr.snapshot(before), "after": tr.snapshot(after)}
-                if ret is not None:
-                    rec["returned"] = ret
-                if raised is not None:
-                    rec["raised"] = raised
-                if len(tr.visits) < tr.max_visits:
-                    tr.visits.append((seq, block, rec))
-                else:
-                    tr.truncated = True
+            for seq, record in ring:
+                tr.keep(seq, block, record)
         self.rings = {}
 
 
@@ -251,6 +246,31 @@ def _interesting(code, target):
         return False
     name = code.co_name
     return not name.startswith("<") or name == "<module>"
+
+
+def _raised(tracer, exc_type, exc):
+    """"Type: message" of an exception, read without running its class's code."""
+    return _saferepr.type_name(exc_type) + ": " + tracer.repr.message(exc)
+
+
+# Every callback below catches RecursionError. CPython runs a trace or monitoring callback even
+# when the user's code sits at the recursion limit, but anything the callback calls then fails;
+# letting that error escape would raise it in the user's code (where untraced code would not
+# have failed) and, under settrace, switch tracing off. Caught, it costs one visit's values and
+# leaves the user's limit, and so the depth at which their own recursion fails, untouched.
+# (The try blocks are inline, not a wrapper: a wrapper would be one more call per event.)
+
+
+# Measured (bench-free, by recursing to the limit under each backend): on 3.11+ a local trace
+# function costs the user's recursion one frame the first time a traced function meets the
+# limit; 3.9/3.10 and sys.monitoring cost none. One extra frame of limit while the settrace
+# backend is armed keeps a recursion that fits untraced fitting traced.
+_SETTRACE_HEADROOM = 1 if sys.version_info >= (3, 11) else 0
+# 3.11/3.12 write frame.f_locals back only when it was read in that trace call, and otherwise
+# leave the dict as last filled: reading it again at every event keeps it current, so it never
+# holds on to a value the user's code has since dropped (3.9/3.10 refresh it themselves;
+# 3.13+ has no such dict).
+_REFRESH_LOCALS = (3, 11) <= sys.version_info < (3, 13)
 
 
 def install_settrace(tracer: Tracer):
@@ -262,15 +282,27 @@ def install_settrace(tracer: Tracer):
     suspended = {}  # id(frame) -> (call, state) of generators and coroutines between yields
 
     def global_trace(frame, event, arg):
-        if event != "call" or not _interesting(frame.f_code, target):
+        # Reached for every call the program makes: the common "not ours" answers are inline.
+        if event != "call":
+            return None
+        code = frame.f_code
+        if code.co_filename != target or (code in tracer.exhausted and not code.co_flags & _RESUMABLE):
+            return None
+        try:
+            return start(frame)
+        except RecursionError:
+            tracer.truncated = True
+            return None
+
+    def start(frame):
+        if not _interesting(frame.f_code, target):
             return None
         resumable = frame.f_code.co_flags & _RESUMABLE
         saved = suspended.pop(id(frame), None) if resumable else None
         if saved is None and (tracer.test is None or not tracer.admit(frame.f_code)):
             return None
-        tracer.depth += 1
         if saved is None:
-            call = tracer.new_call()
+            call = tracer.new_call(1)
             # "prev": the frame's previous line; CPython re-fires a multi-line statement's first
             # line (and 3.11+ decorators), which must not count as entering the block again.
             state = {"lines": 0, "unwinding": False, "prev": 0}
@@ -280,42 +312,91 @@ def install_settrace(tracer: Tracer):
             block = tracer.lines.get(frame.f_lineno)
             if block is not None:
                 call.enter(block, frame.f_locals)
+        tracer.depth += 1
 
         def local(frame, event, arg):
-            if event == "line":
-                state["unwinding"] = False
-                lineno = frame.f_lineno
-                block = leaders.get(lineno)
-                if block is not None and (block != call.block or lineno in loop_leaders
-                                          or tracer.lines.get(state["prev"]) != block):
-                    call.enter(block, frame.f_locals)
-                    state["lines"] += 1
-                    if state["lines"] > tracer.hot_line:
-                        # A very hot loop: stop line events for this frame to bound the cost.
-                        frame.f_trace_lines = False
-                        tracer.truncated = True
-                state["prev"] = lineno
-            elif event == "return":
-                tracer.depth -= 1
-                # An exception event right before return means the frame is unwinding, not returning None.
-                suspending = resumable and not state["unwinding"] and _suspends(frame)
-                # An awaiting coroutine hands None to the event loop: not a value the user returned.
-                shows_value = not state["unwinding"] and not (suspending and frame.f_code.co_flags & _COROUTINE)
-                call.finish(frame.f_locals, arg, shows_value)
-                if suspending:
-                    suspended[id(frame)] = (call, state)
-            elif event == "exception":
-                exc_type, exc, _tb = arg
-                if resumable and exc_type in _ITERATION_ENDS:
-                    return local  # how generators and coroutines finish, not an error
-                state["unwinding"] = True
-                call.raised = exc_type.__name__ + ": " + _short(exc)
+            try:
+                f_locals = frame.f_locals if _REFRESH_LOCALS else None
+                if event == "line":
+                    state["unwinding"] = False
+                    lineno = frame.f_lineno
+                    block = leaders.get(lineno)
+                    if block is not None and (block != call.block or lineno in loop_leaders
+                                              or tracer.lines.get(state["prev"]) != block):
+                        call.enter(block, frame.f_locals if f_locals is None else f_locals)
+                        state["lines"] += 1
+                        if state["lines"] > tracer.hot_line:
+                            # A very hot loop: stop line events for this frame to bound the cost.
+                            frame.f_trace_lines = False
+                            tracer.truncated = True
+                    state["prev"] = lineno
+                elif event == "return":
+                    tracer.depth -= 1
+                    # An exception event right before return means the frame is unwinding, not returning None.
+                    suspending = resumable and not state["unwinding"] and _suspends(frame)
+                    # An awaiting coroutine hands None to the event loop: not a value the user returned.
+                    shows_value = not state["unwinding"] and not (suspending and frame.f_code.co_flags & _COROUTINE)
+                    if suspending:
+                        suspended[id(frame)] = (call, state)
+                    call.finish(frame.f_locals if f_locals is None else f_locals, arg, shows_value)
+                elif event == "exception":
+                    exc_type, exc, _tb = arg
+                    if not (resumable and _ends_iteration(exc_type)):  # how generators finish, not an error
+                        state["unwinding"] = True
+                        call.raised = _raised(tracer, exc_type, exc)
+            except RecursionError:
+                tracer.truncated = True
             return local
 
         return local
 
+    restore_limit = _raise_recursion_limit(_SETTRACE_HEADROOM)
     sys.settrace(global_trace)
-    return lambda: sys.settrace(None)
+
+    def uninstall():
+        sys.settrace(None)
+        restore_limit()
+
+    return uninstall
+
+
+def _raise_recursion_limit(extra):
+    """Raise the interpreter's recursion limit by ``extra`` while the user keeps seeing their own.
+
+    ``sys.getrecursionlimit``/``sys.setrecursionlimit`` are wrapped so the user's code reads
+    and sets its own value (code that sizes its recursion from the limit must size it as it
+    would untraced). The wrappers pass straight through once tracing stops, in case the
+    user's code kept a reference to them. Returns the function that undoes it all.
+    """
+    if not extra:
+        return lambda: None
+    real_get, real_set = sys.getrecursionlimit, sys.setrecursionlimit
+    state = {"extra": extra}
+
+    def getrecursionlimit():
+        return real_get() - state["extra"]
+
+    def setrecursionlimit(limit):
+        if type(limit) is int and limit >= 1:
+            limit += state["extra"]
+        real_set(limit)  # an invalid value fails exactly as it would untraced
+
+    getrecursionlimit.__doc__, setrecursionlimit.__doc__ = real_get.__doc__, real_set.__doc__
+    real_set(real_get() + extra)
+    sys.getrecursionlimit, sys.setrecursionlimit = getrecursionlimit, setrecursionlimit
+
+    def restore():
+        state["extra"] = 0
+        if sys.getrecursionlimit is getrecursionlimit:
+            sys.getrecursionlimit = real_get
+        if sys.setrecursionlimit is setrecursionlimit:
+            sys.setrecursionlimit = real_set
+        try:
+            real_set(max(1, real_get() - extra))
+        except (RecursionError, ValueError):  # deeper than the user's own limit right now: keep ours
+            pass
+
+    return restore
 
 
 def install_monitoring(tracer: Tracer):
@@ -334,85 +415,129 @@ def install_monitoring(tracer: Tracer):
     target = tracer.target
     DISABLE = mon.DISABLE
     frames = {}  # id(frame) -> _Call; frames of generators resume with the same id
-    hits = collections.Counter()
+    hits = {}  # (code, line) -> events so far (a dict, not a Counter: no Python-level __missing__)
     # RAISE and PY_UNWIND cannot be local events; they are set globally and filtered by frame.
     local_events = E.LINE | E.PY_RETURN | E.PY_YIELD
 
+    # Each callback's whole body is in the try (see above); its handler only assigns, since a
+    # call there could itself hit the limit.
+
     def on_start(code, offset):
-        if not _interesting(code, target):
-            return DISABLE
-        if tracer.test is None:
-            return None
-        if not tracer.admit(code):
-            # Budget spent: this function runs untraced until the next test re-arms it.
-            mon.set_local_events(tool, code, 0)
-            return DISABLE
-        mon.set_local_events(tool, code, local_events)
-        frame = sys._getframe(1)
-        frames[id(frame)] = tracer.new_call()
-        tracer.depth += 1
+        try:
+            if not _interesting(code, target):
+                return DISABLE
+            if tracer.test is None:
+                return None
+            if not tracer.admit(code):
+                # Budget spent: this function runs untraced until the next test re-arms it.
+                mon.set_local_events(tool, code, 0)
+                return DISABLE
+            mon.set_local_events(tool, code, local_events)
+            frames[id(sys._getframe(1))] = tracer.new_call()
+            tracer.depth += 1
+        except RecursionError:
+            tracer.truncated = True
         return None
 
     def on_line(code, line):
-        block = leaders.get(line)
-        if block is None:
-            return DISABLE
-        key = (code, line)
-        hits[key] += 1
-        if hits[key] > tracer.hot_line:
+        try:
+            block = leaders.get(line)
+            if block is None:
+                return DISABLE
+            key = (code, line)
+            n = hits[key] = hits.get(key, 0) + 1
+            if n > tracer.hot_line:
+                tracer.truncated = True
+                return DISABLE
+            frame = sys._getframe(1)
+            call = frames.get(id(frame))
+            # Other lines are disabled here, so a block firing right after itself is a re-fired
+            # multi-line statement unless it is a loop header.
+            if call is not None and (block != call.block or line in tracer.loop_leaders):
+                f_locals = frame.f_locals
+                try:
+                    call.enter(block, f_locals)
+                finally:
+                    _release(frame, f_locals)
+        except RecursionError:
             tracer.truncated = True
-            return DISABLE
-        frame = sys._getframe(1)
-        call = frames.get(id(frame))
-        # Other lines are disabled here, so a block firing right after itself is a re-fired
-        # multi-line statement unless it is a loop header.
-        if call is not None and (block != call.block or line in tracer.loop_leaders):
-            call.enter(block, frame.f_locals)
         return None
 
     def on_return(code, offset, retval):
-        frame = sys._getframe(1)
-        call = frames.pop(id(frame), None)
-        if call is not None:
-            tracer.depth -= 1
-            call.finish(frame.f_locals, retval, True)
+        try:
+            frame = sys._getframe(1)
+            call = frames.pop(id(frame), None)
+            if call is not None:
+                tracer.depth -= 1
+                f_locals = frame.f_locals
+                try:
+                    call.finish(f_locals, retval, True)
+                finally:
+                    _release(frame, f_locals)
+        except RecursionError:
+            tracer.truncated = True
 
     def on_unwind(code, offset, exc):
-        if code.co_filename != target:
-            return
-        frame = sys._getframe(1)
-        call = frames.pop(id(frame), None)
-        if call is not None:
-            tracer.depth -= 1
-            call.raised = type(exc).__name__ + ": " + _short(exc)
-            call.finish(frame.f_locals, None, False)
+        try:
+            if code.co_filename != target:
+                return
+            frame = sys._getframe(1)
+            call = frames.pop(id(frame), None)
+            if call is not None:
+                tracer.depth -= 1
+                call.raised = _raised(tracer, type(exc), exc)
+                f_locals = frame.f_locals
+                try:
+                    call.finish(f_locals, None, False)
+                finally:
+                    _release(frame, f_locals)
+        except RecursionError:
+            tracer.truncated = True
 
     def on_raise(code, offset, exc):
-        if code.co_filename != target:
-            return
-        call = frames.get(id(sys._getframe(1)))
-        if call is not None:
-            call.raised = type(exc).__name__ + ": " + _short(exc)
+        try:
+            if code.co_filename != target:
+                return
+            call = frames.get(id(sys._getframe(1)))
+            if call is not None:
+                call.raised = _raised(tracer, type(exc), exc)
+        except RecursionError:
+            tracer.truncated = True
 
     def on_yield(code, offset, value):
-        frame = sys._getframe(1)
-        call = frames.get(id(frame))
-        if call is not None:
-            tracer.depth -= 1
-            call.finish(frame.f_locals, value, not code.co_flags & _COROUTINE)
+        try:
+            frame = sys._getframe(1)
+            call = frames.get(id(frame))
+            if call is not None:
+                tracer.depth -= 1
+                f_locals = frame.f_locals
+                try:
+                    call.finish(f_locals, value, not code.co_flags & _COROUTINE)
+                finally:
+                    _release(frame, f_locals)
+        except RecursionError:
+            tracer.truncated = True
 
     def on_resume(code, offset):
-        if not _interesting(code, target):
-            return DISABLE
-        frame = sys._getframe(1)
-        call = frames.get(id(frame))
-        tracer.depth += 1
-        if call is None:
-            frames[id(frame)] = tracer.new_call()
-            return None
-        block = tracer.lines.get(frame.f_lineno)
-        if block is not None:
-            call.enter(block, frame.f_locals)
+        try:
+            if not _interesting(code, target):
+                return DISABLE
+            frame = sys._getframe(1)
+            call = frames.get(id(frame))
+            if call is None:
+                frames[id(frame)] = tracer.new_call()
+                tracer.depth += 1
+                return None
+            tracer.depth += 1
+            block = tracer.lines.get(frame.f_lineno)
+            if block is not None:
+                f_locals = frame.f_locals
+                try:
+                    call.enter(block, f_locals)
+                finally:
+                    _release(frame, f_locals)
+        except RecursionError:
+            tracer.truncated = True
         return None
 
     def rearm(exhausted):
@@ -420,34 +545,38 @@ def install_monitoring(tracer: Tracer):
         for code in exhausted:
             mon.set_local_events(tool, code, local_events)
 
+    callbacks = {E.PY_START: on_start, E.PY_RESUME: on_resume, E.LINE: on_line, E.PY_RETURN: on_return,
+                 E.PY_YIELD: on_yield, E.PY_UNWIND: on_unwind, E.RAISE: on_raise}
     tracer.on_new_test.append(rearm)
-    mon.register_callback(tool, E.PY_START, on_start)
-    mon.register_callback(tool, E.PY_RESUME, on_resume)
-    mon.register_callback(tool, E.LINE, on_line)
-    mon.register_callback(tool, E.PY_RETURN, on_return)
-    mon.register_callback(tool, E.PY_YIELD, on_yield)
-    mon.register_callback(tool, E.PY_UNWIND, on_unwind)
-    mon.register_callback(tool, E.RAISE, on_raise)
+    for event, callback in callbacks.items():
+        mon.register_callback(tool, event, callback)
     mon.set_events(tool, E.PY_START | E.PY_RESUME | E.RAISE | E.PY_UNWIND)
 
     def uninstall():
         mon.set_events(tool, 0)
-        for event in (E.PY_START, E.PY_RESUME, E.LINE, E.PY_RETURN, E.PY_YIELD, E.PY_UNWIND, E.RAISE):
+        for event in callbacks:
             mon.register_callback(tool, event, None)
         mon.free_tool_id(tool)
 
     return uninstall
 
 
+def _release(frame, f_locals):
+    """Let go of the values a snapshot made the frame hold (3.12 ``sys.monitoring`` only).
+
+    On 3.12 ``frame.f_locals`` of a function is a dict CPython fills from the fast locals and
+    keeps on the frame: left filled, it would keep a value alive after the user's code rebinds
+    or deletes it (a ``__del__`` would run late, a file would close late). Emptying it restores
+    untraced lifetimes; whoever reads it next (``locals()``, a debugger) gets it refilled by
+    CPython first. 3.13+ returns a live view (not a dict): nothing is kept, nothing to do.
+    Under settrace this would be wrong: CPython writes the dict back into the frame after the
+    trace function returns (see ``_refresh_locals``).
+    """
+    if type(f_locals) is dict and frame.f_code.co_flags & _OPTIMIZED:
+        dict.clear(f_locals)
+
+
 def install(tracer: Tracer, backend: str = "auto"):
     if backend == "monitoring" or (backend == "auto" and hasattr(sys, "monitoring")):
         return install_monitoring(tracer), "sys.monitoring"
     return install_settrace(tracer), "sys.settrace"
-
-
-def _short(exc, limit=200):
-    try:
-        text = str(exc).strip().split("\n", 1)[0]
-    except BaseException:
-        text = "<unprintable>"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
