@@ -98,6 +98,9 @@ def debug(request: Request, progress: Progress | None = None,
         if not tests:
             report.error = why or f"no test matches '{request.test}' (looked in {selection.looked})"
             return _finish(report, clock)
+    if not tests and selection.problem:
+        report.error = selection.problem  # not "no tests": tracefix could not look
+        return _finish(report, clock)
     if not tests:
         report.no_tests = True
         report.error = (f"no tests found for {proj.relative(request.path)}: looked in {selection.looked} "
