@@ -54,6 +54,12 @@ def _factory() -> LanguageClient:
     register_lsp_features(client, {**DEFAULT_CLIENT_FEATURES, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: publish,
                                    types.WORKSPACE_CODE_LENS_REFRESH: refresh,
                                    types.WORKSPACE_INLAY_HINT_REFRESH: refresh})
+    client.statuses = []
+
+    @client.feature("tracefix/status")
+    def status(params) -> None:
+        client.statuses.append(plain(params))
+
     return client
 
 
@@ -73,9 +79,11 @@ def settings(values: dict):
 async def client(lsp_client: LanguageClient, request):
     values = getattr(request.function, "tracefix_settings", {"runOn": "save"})
     lsp_client.set_configuration(values, section="tracefix")
+    capabilities = client_capabilities("visual-studio-code")
+    if getattr(request.function, "tracefix_status", False):  # a client that shows runs itself, as ours does
+        capabilities.experimental = {"tracefixStatus": True}
     await lsp_client.initialize_session(types.InitializeParams(
-        capabilities=client_capabilities("visual-studio-code"),
-        initialization_options={"tracefix": values},
+        capabilities=capabilities, initialization_options={"tracefix": values},
     ))
     yield
     await lsp_client.shutdown_session()
@@ -84,7 +92,7 @@ async def client(lsp_client: LanguageClient, request):
 @pytest.fixture
 def work(tmp_path) -> Path:
     for name in os.listdir(EXAMPLES):
-        if name.endswith(".py"):
+        if name.endswith((".py", ".ini")):  # pytest.ini makes the copy a project of its own
             shutil.copy(EXAMPLES / name, tmp_path / name)
     return tmp_path
 
@@ -188,22 +196,38 @@ async def command(client: LanguageClient, name: str, *args):
 
 # -- tests ---------------------------------------------------------------------------------------
 
-async def test_save_publishes_failing_test_and_suspicious_block(client: LanguageClient, work: Path):
+async def test_one_diagnostic_per_bug_at_the_most_suspicious_block(client: LanguageClient, work: Path):
     uri = open_doc(client, work / "grading.py")
     save(client, uri)
     diags = await diagnostics_for(client, uri, 1)
-    errors = [d for d in diags if d.severity == types.DiagnosticSeverity.Error]
-    assert [d.code for d in errors] == ["grading.py::test_top_scores"]
-    assert errors[0].range.start.line == 18  # `assert letter(90) == "A"`, 0-based
-    assert "assert 'B' == 'A'" in errors[0].message
-    blocks = [d for d in diags if d.data and d.data.get("kind") == "block"]
-    assert blocks and blocks[0].severity == types.DiagnosticSeverity.Warning
-    assert all(d.severity == types.DiagnosticSeverity.Information for d in blocks[1:])
-    top = blocks[0]
-    assert "score" in top.message and top.range.start.line in range(7, 11)  # inside letter()
-    related = [r.message for r in top.related_information]
-    assert any("failing test grading.py::test_top_scores" in m for m in related)
-    assert any("score=90" in m for m in related), related  # the values that went wrong
+    assert len(diags) == 1, [d.message for d in diags]  # a one-character bug: one diagnostic, not four
+    bug = diags[0]
+    assert bug.code == "suspect-block" and bug.severity == types.DiagnosticSeverity.Error
+    assert bug.code_description and bug.code_description.href.startswith("file:")
+    assert Path(bug.code_description.href.removeprefix("file://")).is_file()
+    assert bug.range.start.line in range(7, 11)  # inside letter(), not on the test
+    assert "test_top_scores" in bug.message and "'B'" in bug.message
+    assert "letter:B" not in bug.message and "score 0." not in bug.message  # no internal ids or scores
+    related = {r.message: r.location for r in bug.related_information}
+    test = next(loc for m, loc in related.items() if m.startswith("grading.py::test_top_scores failed"))
+    assert test.uri == uri and test.range.start.line == 18  # the failing assert
+    assert any("score=90" in m for m in related), related  # the values of the run the sentence is about
+    assert not any("score=95" in m for m in related), related
+
+
+async def test_tests_in_other_files_map_back_to_the_document(client: LanguageClient, work: Path):
+    uri = open_doc(client, work / "inventory.py")
+    diags = await diagnostics_for(client, uri, 1)
+    assert [d.code for d in diags] == ["suspect-block"]
+    where = next(r.location for r in diags[0].related_information if "test_sell_unknown_item_is_refused" in r.message)
+    assert where.uri == (work / "test_inventory.py").as_uri()
+    source = (work / "test_inventory.py").read_text().splitlines()
+    assert source[where.range.start.line].startswith("def test_sell_unknown_item_is_refused")
+    # The test file itself: test code is never the suspect, so the failing line carries it.
+    test_uri = open_doc(client, work / "test_stats.py")
+    diags = await diagnostics_for(client, test_uri, 1)
+    assert [d.code for d in diags] == ["failing-test"] and diags[0].range.start.line == 11
+    assert "2 tests fail here" in diags[0].message
 
 
 async def test_fixing_the_code_clears_diagnostics(client: LanguageClient, work: Path):
@@ -224,7 +248,7 @@ async def test_quick_fix_applies_and_tests_pass(client: LanguageClient, work: Pa
     fixes = [a for a in actions if isinstance(a, types.CodeAction) and a.edit is not None]
     assert fixes, f"no quick fix offered: {actions}"
     best = fixes[0]
-    assert best.is_preferred and best.kind == types.CodeActionKind.QuickFix
+    assert best.kind == types.CodeActionKind.QuickFix
     change = best.edit.document_changes[0]
     assert change.text_document.version == 1  # pinned to the text the fix was computed on
     text = apply((work / "grading.py").read_text(), list(change.edits))
@@ -242,19 +266,43 @@ async def test_quick_fix_applies_and_tests_pass(client: LanguageClient, work: Pa
     assert list(await diagnostics_for(client, uri, 2, nonempty=False)) == []
 
 
+async def test_quick_fixes_only_where_the_problem_is_with_short_titles(client: LanguageClient, work: Path):
+    uri = open_doc(client, work / "grading.py")
+    await final_results(client, 1)
+    trace = await trace_request(client, {"uri": uri})
+    display = {s["id"]: s["display"] for s in trace["suggestions"] if s["shown"]}
+    bug = next(p for p in published(client, uri) if p.version == 1 and p.diagnostics).diagnostics[0]
+    for line in (7, bug.range.start.line):  # the edited line, and the line of the bug's diagnostic
+        actions = await code_actions(client, uri, line=line)
+        fixes = [a for a in actions if getattr(a, "edit", None)]
+        assert fixes, f"no fix offered on line {line}"
+        for fix in fixes:
+            assert len(fix.title) <= 60 and fix.title.startswith("Use `"), fix.title
+            assert "(fixes 1 test)" in fix.title and "letter:" not in fix.title
+            sid = fix.command.arguments[1]
+            assert bool(fix.is_preferred) == (display[sid] == "high")  # only the decide step's "high" level
+        kinds = [a.kind for a in actions if isinstance(a, types.CodeAction)]
+        first_dismiss = kinds.index("quickfix.tracefix.dismiss")
+        assert all(k == types.CodeActionKind.QuickFix for k in kinds[:first_dismiss])  # dismissals come last
+        assert not any(getattr(a, "edit", None) for a in actions[first_dismiss:])
+    for line in (0, 21, 26):  # the docstring, other tests: away from the bug
+        away = await code_actions(client, uri, line=line, only=[types.CodeActionKind.QuickFix])
+        assert not away, f"a fix was offered on line {line}: {[a.title for a in away]}"
+
+
 async def test_stale_fix_is_refused(client: LanguageClient, work: Path):
     uri = open_doc(client, work / "grading.py")
     await final_results(client, 1)
-    before = [a for a in await code_actions(client, uri, only=[types.CodeActionKind.QuickFix])
+    before = [a for a in await code_actions(client, uri, line=7, only=[types.CodeActionKind.QuickFix])
               if getattr(a, "edit", None)]
     assert before
     every = await command(client, "tracefix.showAllSuggestions", uri)
     assert len(every) >= len(before) and all(s["validation"] for s in every)
-    dismiss = next(a for a in await code_actions(client, uri) if getattr(a, "title", "").startswith(
-        "tracefix: dismiss"))
+    dismiss = next(a for a in await code_actions(client, uri, line=7) if getattr(a, "title", "").startswith(
+        "Dismiss"))
     assert (await command(client, dismiss.command.command, *dismiss.command.arguments))["recorded"] == "reject"
     edit(client, uri, 2, (0, 0), (0, 0), "# touched\n")  # version 2, not saved: no run
-    after = await code_actions(client, uri, only=[types.CodeActionKind.QuickFix])
+    after = await code_actions(client, uri, line=8, only=[types.CodeActionKind.QuickFix])
     assert not after  # a fix for version 1 is never offered at version 2
     hints = await client.text_document_inlay_hint_async(types.InlayHintParams(
         text_document=types.TextDocumentIdentifier(uri=uri),
@@ -266,7 +314,7 @@ async def test_stale_fix_is_refused(client: LanguageClient, work: Path):
 async def test_inlay_hints_hover_and_lenses(client: LanguageClient, work: Path):
     uri = open_doc(client, work / "stats.py")
     diags = await diagnostics_for(client, uri, 1)
-    top = next(d for d in diags if d.data and d.data.get("kind") == "block")
+    top = next(d for d in diags if d.code == "suspect-block")
     hints = await client.text_document_inlay_hint_async(types.InlayHintParams(
         text_document=types.TextDocumentIdentifier(uri=uri),
         range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=30, character=0))))
@@ -276,7 +324,8 @@ async def test_inlay_hints_hover_and_lenses(client: LanguageClient, work: Path):
         text_document=types.TextDocumentIdentifier(uri=uri), position=top.range.start))
     assert hover is not None
     text = hover.contents.value
-    assert "suspiciousness" in text and "verdict" in text and "before:" in text and "after:" in text
+    assert "most suspicious block" in text and "before:" in text and "after:" in text
+    assert "mean:B" not in text and "0.9" not in text.split("```")[0]  # no block ids or scores
     lenses = await client.text_document_code_lens_async(types.CodeLensParams(
         text_document=types.TextDocumentIdentifier(uri=uri)))
     titles = [lens.command.title for lens in lenses]
@@ -305,7 +354,7 @@ async def test_commands_and_trace_request(client: LanguageClient, work: Path):
     with pytest.raises(JsonRpcException, match="missing argument 'uri'"):
         await command(client, "tracefix.debugWithTrace")
     sources = await code_actions(client, uri, only=[types.CodeActionKind.Source])
-    assert [a.title for a in sources] == ["tracefix: Debug with trace"]
+    assert [a.title for a in sources] == ["Tracefix: Debug with trace"]
 
 
 @settings({"runOn": "save", "repair": False})
@@ -348,21 +397,97 @@ async def test_newer_edits_cancel_older_runs_and_stale_results_are_dropped(clien
     diags = await diagnostics_for(client, uri, 3)
     assert logged(client, "cancelling run of version 1: the document changed")
     assert {p.version for p in published(client, uri)} == {3}  # nothing for versions 1 and 2
-    error = next(d for d in diags if d.severity == types.DiagnosticSeverity.Error)
-    assert error.range.start.line == 20  # two lines were inserted above the failing assert
+    assert [d.range.start.line for d in diags] == [12]  # two lines were inserted above `return "B"`
 
 
 @settings({"runOn": "manual", "repair": False})
-async def test_configuration_change(client: LanguageClient, work: Path):
+async def test_configuration_change_applies_without_restart_and_quietly(client: LanguageClient, work: Path):
     uri = open_doc(client, work / "grading.py")
     await asyncio.sleep(1.0)
     assert published(client, uri) == []  # manual: nothing runs by itself
     client.set_configuration({"runOn": "manual", "repair": False, "precision": 7}, section="tracefix")
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
-    await wait_for(lambda: any("precision" in m.message for m in client.messages), what="a showMessage")
+    await wait_for(lambda: logged(client, "precision"), what="the problem in the log")
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
-    client.set_configuration({"runOn": "save", "repair": False}, section="tracefix")
+    client.set_configuration({"runOn": "save", "repair": False, "codeLens": False}, section="tracefix")
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
-    await diagnostics_for(client, uri, 1)  # runOn became save: open documents are re-run
-    problems = [m for m in client.messages if "precision" in m.message]
+    await diagnostics_for(client, uri, 1)  # runOn became save: the open document is re-run
+    problems = [m for m in client.log_messages if "precision" in m.message]
     assert len(problems) == 1 and "7" in problems[0].message  # once, not once per change
+    assert client.messages == []  # notifications are off by default: no showMessage at all
+    lenses = await client.text_document_code_lens_async(types.CodeLensParams(
+        text_document=types.TextDocumentIdentifier(uri=uri)))
+    assert not lenses  # the toggle, applied in the same server
+
+
+async def test_settings_per_workspace_folder(client: LanguageClient, work: Path, tmp_path_factory):
+    """Each document runs with the settings of its own scope (VS Code answers per workspace folder)."""
+    other = tmp_path_factory.mktemp("other-folder")
+    for name in ("grading.py", "pytest.ini"):
+        shutil.copy(work / name, other / name)
+    client.set_configuration({"runOn": "manual"}, section="tracefix", scope_uri=other.as_uri())
+    quiet, busy = open_doc(client, other / "grading.py"), open_doc(client, work / "grading.py")
+    save(client, quiet)
+    save(client, busy)
+    await diagnostics_for(client, busy, 1)
+    await final_results(client, 1)
+    assert published(client, quiet) == []  # its folder says manual
+    client.set_configuration({"runOn": "save"}, section="tracefix", scope_uri=other.as_uri())
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    await diagnostics_for(client, quiet, 1)  # only its settings changed, and it runs now
+
+
+
+
+def with_status(fn):
+    fn.tracefix_status = True
+    return fn
+
+
+def statuses(client: LanguageClient, uri: str) -> list[dict]:
+    return [st for st in client.statuses if st["uri"] == uri]
+
+
+@with_status
+async def test_status_for_the_client_and_syntax_errors_keep_the_last_diagnostics(client: LanguageClient, work: Path):
+    uri = open_doc(client, work / "grading.py")
+    await final_results(client, 1)
+    done = await wait_for(lambda: [st for st in statuses(client, uri) if not st["running"] and st.get("tests")],
+                          what="a final status")
+    assert any(st["running"] for st in statuses(client, uri))  # a run in flight was announced
+    final = done[-1]
+    assert final["failing"] == 1 and final["total"] == 3 and final["fixes"] >= 1 and final["problem"] is None
+    failed = next(t for t in final["tests"] if t["outcome"] == "failed")
+    assert failed["id"] == "grading.py::test_top_scores" and failed["uri"] == uri and failed["defLine"] == 16
+    assert failed["failLine"] == 18 and (failed["expected"], failed["actual"]) == ("'A'", "'B'")
+    # No server-made progress for such a client: the status is its one indicator of a run.
+    assert not any(client.progress_reports.values())
+    kept = published(client, uri)[-1].diagnostics
+    edit(client, uri, 2, (7, 0), (7, 0), "def (:\n")  # does not parse
+    save(client, uri)
+    broken = await wait_for(lambda: [st for st in statuses(client, uri) if st["version"] == 2 and not st["running"]
+                                     and (st.get("problem") or {}).get("kind") == "syntax"], what="a syntax status")
+    assert "syntax error at line 8" in broken[-1]["problem"]["message"]
+    assert broken[-1]["failing"] == 1  # the last results stand
+    assert published(client, uri)[-1].diagnostics == kept  # nothing new was published for version 2
+    assert client.messages == []  # and no toast
+
+
+@settings({"runOn": "manual", "repair": False})
+async def test_a_requested_run_reports_on_the_requests_token_and_can_be_cancelled(client: LanguageClient, work: Path):
+    uri = open_doc(client, work / "stats.py")
+    report = await trace_request(client, {"uri": uri, "rerun": True, "workDoneToken": "mine-1"})
+    assert report["schema"] == 1 and report["tests"]
+    assert [type(r).__name__ for r in client.progress_reports["mine-1"]][::len(client.progress_reports["mine-1"]) - 1] \
+        == ["WorkDoneProgressBegin", "WorkDoneProgressEnd"]
+    assert list(client.progress_reports) == ["mine-1"]  # one indicator: the request's own
+    assert all(t.get("uri") for t in report["tests"]) and "display" not in report["blocks"][0]
+    assert {b["test_code"] for b in report["blocks"]} <= {True, False}
+    pending = asyncio.ensure_future(trace_request(client, {"uri": uri, "rerun": True, "workDoneToken": "mine-2"},
+                                                  msg_id="rerun-to-cancel"))
+    await wait_for(lambda: client.progress_reports.get("mine-2"), what="the run to begin")
+    client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id="rerun-to-cancel"))
+    with pytest.raises(JsonRpcException):
+        await pending
+    await wait_for(lambda: logged(client, "cancelling run of version 1: the request was cancelled"),
+                   what="the run to be cancelled")

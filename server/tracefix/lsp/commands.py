@@ -2,15 +2,26 @@
 
 Commands take loosely typed JSON arguments (any client can send them), so each one
 checks its arguments and fails with a one-line message instead of a stack trace.
+
+Cancelling: ``tracefix/trace`` is an ordinary async request, so ``$/cancelRequest``
+cancels its coroutine and with it the run (``Runner.result``); with ``rerun`` it is what
+an editor's "Debug with Trace" sends, with the request's ``workDoneToken`` as the run's
+one progress indicator. A run started by ``tracefix.debugWithTrace`` (executeCommand,
+which pygls dispatches through a generator that keeps the request out of reach) is
+cancelled from its progress indicator instead. A run that ends without results (cancelled,
+or the document changed) answers with RequestCancelled, which clients do not show as an
+error.
 """
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
-from pygls.exceptions import JsonRpcInternalError, JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcInternalError, JsonRpcInvalidParams, JsonRpcRequestCancelled
 
+from tracefix.lsp.diagnostics import is_test_code
 from tracefix.lsp.feedback_bridge import FeedbackUnavailable
+from tracefix.lsp.status import describe_test
 from tracefix.lsp.state import Snapshot, pick_test
 from tracefix.model import to_json
 
@@ -33,12 +44,29 @@ def _arg(args: tuple, i: int, name: str, required: bool = True) -> Any:
 
 
 def trace_json(snapshot: Snapshot, test: str | None) -> dict:
-    """Schema 1, with block visits narrowed to one test when the client asked for one."""
-    data = to_json(snapshot.report)
+    """Schema 1, with block visits narrowed to one test when the client asked for one.
+
+    Schema 1 plus what an editor needs to place things (extra keys, which schema-1 readers
+    ignore): each test's location, failing line and expected/actual values; whether a block is
+    test code; each suggestion's display level.
+    """
+    report = snapshot.report
+    data = to_json(report)
     if test:
         for block in data["blocks"]:
             block["visits"] = [v for v in block["visits"] if v["test"] == test]
+    for entry, result in zip(data["tests"], report.tests):
+        entry.update({k: v for k, v in describe_test(snapshot, result).items() if k not in entry})
+    for entry, scored in zip(data["blocks"], report.blocks):
+        entry["test_code"] = is_test_code(scored.block.function)
+    for entry, suggestion in zip(data["suggestions"], report.suggestions):
+        entry["display"] = suggestion.features.get("display", "none")
     return data
+
+
+def _dropped() -> JsonRpcRequestCancelled:
+    return JsonRpcRequestCancelled(message="the run was cancelled or the document changed while it ran; "
+                                           "results were dropped")
 
 
 def register(server) -> None:
@@ -49,22 +77,13 @@ def register(server) -> None:
             raise _bad(f"document not open: {uri}")
         return uri
 
-    def cancel_with_request(run) -> None:
-        # executeCommand reaches us through pygls' generator dispatch, so $/cancelRequest
-        # cancels the outer request future, not this coroutine: follow that future.
-        outer = server.protocol._request_futures.get(server.protocol.msg_id)
-        if outer is not None:
-            outer.add_done_callback(lambda f: run.cancel.set() if f.cancelled() else None)
-
-    async def run_and_wait(uri: str, test: str | None) -> Snapshot:
-        run = runner.start(uri, test=test)
+    async def run_and_wait(uri: str, test: str | None, token=None) -> Snapshot:
+        run = runner.start(uri, test=test, token=token)
         if run is None:
             raise _bad(f"document not open: {uri}")
-        cancel_with_request(run)
         snap = await runner.result(run)
         if snap is None:
-            raise JsonRpcInternalError(message="the run was cancelled or the document changed while it ran; "
-                                               "results were dropped")
+            raise _dropped()
         return snap
 
     async def debug_with_trace(*args):
@@ -131,12 +150,15 @@ def register(server) -> None:
         open_uri(uri)
         if test is not None and not isinstance(test, str):
             raise _bad("testId must be a string")
+        token = get("workDoneToken")
+        if not isinstance(token, (str, int)) or isinstance(token, bool):
+            token = None
         snap = server.snapshot(uri)
-        if snap is None or snap.report.run is None or (test and pick_test(snap.report, test) is None):
-            run = runner.start(uri, test=test)
-            snap = await runner.result(run)
-            if snap is None:
-                raise JsonRpcInternalError(message="the run was cancelled or the document changed while it ran")
+        if get("rerun") is True:
+            runner.doc(uri).selected_test = test
+        if get("rerun") is True or snap is None or snap.report.run is None or (
+                test and pick_test(snap.report, test) is None):
+            snap = await run_and_wait(uri, test, token)
         chosen = pick_test(snap.report, test) if test else None
         if test and chosen is None:
             raise _bad(f"no test matches '{test}'")

@@ -53,7 +53,8 @@ class Runner:
             return
         state.timer = asyncio.get_running_loop().call_later(delay_s, self.start, uri)
 
-    def start(self, uri: str, test: str | None = None) -> Run | None:
+    def start(self, uri: str, test: str | None = None, token: str | int | None = None) -> Run | None:
+        """A new run of ``uri``; ``token`` is a client's workDoneToken for the request that asked."""
         state = self.doc(uri)
         state.timer = None
         doc = self.server.document(uri)
@@ -62,7 +63,7 @@ class Runner:
         prev = state.run
         if prev is not None:
             self._cancel(prev, "a newer run was requested")
-        run = Run(version=doc.version or 0, text=doc.source, test=test)
+        run = Run(version=doc.version or 0, text=doc.source, test=test, token=token)
         run.task = asyncio.ensure_future(self._execute(state, run, prev))
         state.run = run
         self.runs_started += 1
@@ -109,14 +110,16 @@ class Runner:
             await asyncio.wait([prev.task])  # one at a time: the old run stops at its next check
         if run.cancel.is_set():
             return None
-        settings = self.server.config.settings
+        settings = self.server.config.for_uri(state.uri).engine
         path = self.server.path_of(state.uri)
         if path is None:
             self.server.log(f"not a file on disk, not debugging: {state.uri}")
             return None
         loop = asyncio.get_running_loop()
-        progress = RunProgress(self.server, "tracefix", self.server.supports_progress(),
-                               on_cancel=lambda: self._cancel(run, "cancelled from the progress bar"))
+        progress = RunProgress(self.server, "tracefix", self.server.wants_progress(),
+                               on_cancel=lambda: self._cancel(run, "cancelled from the progress bar"),
+                               token=run.token)
+        self.server.send_status(state)
         snapshot = None
         t0 = time.perf_counter()
         def on_progress(msg: str, pct: int) -> None:
@@ -149,6 +152,8 @@ class Runner:
             if self.server.stopping:
                 return None
             progress.end("done" if snapshot is not None else "stopped")
+            if self.docs.get(state.uri) is state:
+                self.server.send_status(state)
             self.server.log(f"run of version {run.version} took {(time.perf_counter() - t0) * 1000:.0f} ms")
         return snapshot
 

@@ -3,33 +3,39 @@
 Handlers on this module answer from the document's current ``Snapshot`` and never
 wait for a run, so hovers and code actions stay fast while the tests run in a worker
 thread. Commands live in ``commands.py``; scheduling in ``runs.py``.
+
+The surface is quiet on purpose: no showMessage unless the user turned notifications
+on (the log and, in VS Code, the status item say it instead); a file that does not
+parse keeps its last diagnostics; progress is shown once per run.
 """
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 from urllib.parse import unquote
 
-import json
-
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcParseError
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
+from pygls.protocol import JsonRPCRequestMessage, LanguageServerProtocol
 from pygls.uris import to_fs_path
 
 from tracefix import __version__
-from tracefix.lsp import code_actions, code_lenses, diagnostics, trace_views
+from tracefix.lsp import code_actions, code_lenses, diagnostics, status, trace_views
 from tracefix.lsp.feedback_bridge import Feedback
 from tracefix.lsp.runs import Runner
-from tracefix.lsp.settings import SECTION, Configuration
+from tracefix.lsp.settings import SECTION, Configuration, Scoped
 from tracefix.lsp.state import DocState, Run, Snapshot, pick_test
 from tracefix.model import Report
 
 log = logging.getLogger(__name__)
-CONFIG_WAIT_S = 3.0
-HANDED_OUT_KEPT = 200  # suggestion ids remembered per document for late accept/reject commands  # how long the first run waits for the client's workspace configuration
+CONFIG_WAIT_S = 3.0  # how long the first run waits for the client's workspace configuration
+HANDED_OUT_KEPT = 200  # suggestion ids remembered per document for late accept/reject commands
+# A request pygls cannot take as it is becomes a request for this method, whose handler answers
+# with the JSON-RPC error it deserves: through pygls' own request path, so nothing private is used.
+REFUSED = "tracefix/refusedRequest"
 
 
 class _AnsweringProtocol(LanguageServerProtocol):
@@ -40,8 +46,13 @@ class _AnsweringProtocol(LanguageServerProtocol):
             return super().structure_message(data)
         except JsonRpcException as exc:
             if isinstance(data, dict) and "method" in data and data.get("id") is not None:
-                self._send_response(data["id"], error=exc.to_response_error())
+                return refused(data["id"], exc)
             raise
+
+
+def refused(msg_id, exc: JsonRpcException) -> JsonRPCRequestMessage:
+    return JsonRPCRequestMessage(id=msg_id, method=REFUSED, jsonrpc="2.0",
+                                 params={"code": exc.code, "message": exc.message})
 
 
 class TracefixServer(LanguageServer):
@@ -69,6 +80,15 @@ class TracefixServer(LanguageServer):
     def supports_progress(self) -> bool:
         return self._cap("window", "work_done_progress")
 
+    def client_shows_status(self) -> bool:
+        """The client asked for ``tracefix/status`` and shows runs itself (the VS Code extension)."""
+        experimental = getattr(self.client_capabilities, "experimental", None)
+        return isinstance(experimental, dict) and experimental.get(status.CAPABILITY) is True
+
+    def wants_progress(self) -> bool:
+        """Server-created progress for runs nobody asked for by request: only where nothing else shows them."""
+        return self.supports_progress() and not self.client_shows_status()
+
     # -- documents ---------------------------------------------------------------------------
 
     def document(self, uri: str):
@@ -79,8 +99,7 @@ class TracefixServer(LanguageServer):
 
     def report_server_error(self, error: Exception, source) -> None:
         if isinstance(error, json.JSONDecodeError):  # JSON-RPC: a body that is not JSON gets -32700, id null
-            self.protocol._send_response(None, error=JsonRpcParseError("the message is not valid JSON")
-                                         .to_response_error())
+            self.protocol.handle_message(refused(None, JsonRpcParseError("the message is not valid JSON")))
             return
         super().report_server_error(error, source)
 
@@ -100,6 +119,9 @@ class TracefixServer(LanguageServer):
             return snap
         return None
 
+    def settings_for(self, uri: str) -> Scoped:
+        return self.config.for_uri(uri)
+
     @property
     def codec(self):
         return self.workspace.position_codec
@@ -113,19 +135,40 @@ class TracefixServer(LanguageServer):
             type=types.MessageType.Error if error else types.MessageType.Log, message=f"tracefix: {message}"))
 
     def show_once(self, problems: list[str]) -> None:
-        """One showMessage per distinct problem per session: never once per keystroke."""
+        """Each distinct problem once per session: in the log always, as a message only when the user wants them."""
         for p in self.config.first_time(problems):
-            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=f"tracefix: {p}"))
             self.log(p)
+            if self.config.default.editor.show_notifications:
+                self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning,
+                                                                 message=f"tracefix: {p}"))
+
+    def send_status(self, state: DocState) -> None:
+        if self.stopping or not self.client_shows_status():
+            return
+        doc = self.document(state.uri)
+        self.protocol.notify(status.STATUS_NOTIFICATION, status.payload(state, doc.version if doc else None))
+
+    def refresh_views(self) -> None:
+        if self._cap("workspace", "inlay_hint", "refresh_support"):
+            self.workspace_inlay_hint_refresh(None)
+        if self._cap("workspace", "code_lens", "refresh_support"):
+            self.workspace_code_lens_refresh(None)
 
     def publish(self, state: DocState, run: Run, report: Report, final: bool) -> Snapshot:
+        state.last_report = report
+        selected = pick_test(report, run.test or state.selected_test)
+        snap = Snapshot(uri=state.uri, path=self.path_of(state.uri) or "", version=run.version, text=run.text,
+                        report=report, selected_test=selected)
+        for m in report.messages:
+            self.log(m)
+        if status.syntax_problem(report):
+            # Half-typed code: the last results and their diagnostics stay; the status says why nothing ran.
+            self.log(f"{report.error} (keeping the last results)")
+            return snap
         old = state.snapshot
         if old is not None and old.text != run.text:
             state.show_all = False
             self._record_ignored(state)
-        selected = pick_test(report, run.test or state.selected_test)
-        snap = Snapshot(uri=state.uri, path=self.path_of(state.uri) or "", version=run.version, text=run.text,
-                        report=report, selected_test=selected)
         state.snapshot = snap
         if final:
             state.undecided = {s.id: dict(s.features) for s in report.suggestions if s.shown}
@@ -136,14 +179,11 @@ class TracefixServer(LanguageServer):
                 del state.handed_out[next(iter(state.handed_out))]
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
             uri=state.uri, version=run.version, diagnostics=diagnostics.build(snap, self.codec)))
-        for m in report.messages:
-            self.log(m)
         if report.error:
             self.show_once([report.error])
-        if self._cap("workspace", "inlay_hint", "refresh_support"):
-            self.workspace_inlay_hint_refresh(None)
-        if self._cap("workspace", "code_lens", "refresh_support"):
-            self.workspace_code_lens_refresh(None)
+        self.refresh_views()
+        if not final:
+            self.send_status(state)  # the final status follows when the run has ended
         failing = len(report.failing)
         self.log(f"{'results' if final else 'early results'} for version {run.version}: "
                  f"{failing} failing of {len(report.tests)}, {len(report.suggestions)} suggestions "
@@ -169,16 +209,31 @@ class TracefixServer(LanguageServer):
 
     # -- configuration -----------------------------------------------------------------------
 
-    async def pull_configuration(self) -> None:
+    async def pull_configuration(self, uris: list[str] | None = None) -> set[str]:
+        """Ask for the unscoped section and, per document in ``uris``, the section scoped to it.
+
+        Returns the documents whose settings changed (all of them when the unscoped ones did).
+        """
         if not self._cap("workspace", "configuration"):
-            return
+            return set()
+        uris = list(uris or [])
+        items = [types.ConfigurationItem(section=SECTION)]
+        items += [types.ConfigurationItem(scope_uri=u, section=SECTION) for u in uris]
         try:
-            result = await self.workspace_configuration_async(
-                types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)]))
+            result = await self.workspace_configuration_async(types.ConfigurationParams(items=items))
         except Exception as exc:
             self.log(f"workspace/configuration failed: {exc}")
-            return
-        self.apply_configuration(workspace=(result or [None])[0] or {})
+            return set()
+        result = list(result or [])
+        result += [None] * (len(items) - len(result))
+        before = {u: self.config.for_uri(u) for u in self.runner.docs}
+        changed, problems = self.config.update(workspace=result[0] or {})
+        for uri, answer in zip(uris, result[1:]):
+            if answer is not None:
+                problems += self.config.update_scope(uri, answer)[1]
+        self.show_once(problems)
+        moved = {u for u, old in before.items() if self.config.for_uri(u) != old}
+        return moved | (set(uris) if changed else set())
 
     def apply_configuration(self, **raw) -> bool:
         changed, problems = self.config.update(**raw)
@@ -194,7 +249,7 @@ class TracefixServer(LanguageServer):
 
     def lenses(self, uri: str) -> list[types.CodeLens]:
         doc = self.document(uri)
-        if doc is None:
+        if doc is None or not self.settings_for(uri).editor.code_lens:
             return []
         snap = self.snapshot(uri)
         if snap is not None and snap.report.segmentation is not None:
@@ -231,6 +286,11 @@ def build_server() -> TracefixServer:
 
 
 def register(server: TracefixServer) -> None:  # noqa: C901 - one small handler per LSP method
+    @server.feature(REFUSED)
+    def refuse(params) -> None:
+        get = params.get if isinstance(params, dict) else lambda k, d=None: getattr(params, k, d)
+        raise JsonRpcException(message=str(get("message", "invalid request")), code=int(get("code", -32600)))
+
     @server.feature(types.INITIALIZE)
     def initialize(params: types.InitializeParams) -> None:
         server._pending_problems = server.config.update(initial=params.initialization_options or {})[1]
@@ -250,43 +310,67 @@ def register(server: TracefixServer) -> None:  # noqa: C901 - one small handler 
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(params: types.DidChangeConfigurationParams) -> None:
+        """Applied at once, no restart: re-runs only documents whose settings changed and run by themselves."""
         settings = params.settings
+        uris = list(server.runner.docs)
         if isinstance(settings, dict) and isinstance(settings.get(SECTION), dict):
-            changed = server.apply_configuration(workspace=settings)
+            before = {u: server.settings_for(u) for u in uris}
+            server.apply_configuration(workspace=settings)  # the old way: the settings come along
+            moved = {u for u in uris if server.settings_for(u) != before[u]}
         else:  # the modern way: the notification is only a hint to pull again
-            before = server.config.settings
-            await server.pull_configuration()
-            changed = server.config.settings != before
-        if changed:
-            server.log(f"configuration changed: runOn={server.config.settings.run_on}")
-            if server.config.settings.run_on != "manual":
-                for uri in list(server.runner.docs):
-                    server.runner.schedule(uri)
+            moved = await server.pull_configuration(uris)
+        if not moved:
+            return
+        server.log(f"configuration changed for {len(moved)} document(s)")
+        server.refresh_views()
+        for uri in moved:
+            if server.settings_for(uri).engine.run_on != "manual" and server.document(uri) is not None:
+                server.runner.schedule(uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     async def did_open(params: types.DidOpenTextDocumentParams) -> None:
-        server.runner.doc(params.text_document.uri)
-        await server.wait_configured()
-        if server.config.settings.run_on != "manual":
-            server.runner.schedule(params.text_document.uri)
+        uri = params.text_document.uri
+        state = server.runner.doc(uri)
+        state.configured = asyncio.Event()
+        try:
+            await server.wait_configured()
+            await server.pull_configuration([uri])
+        finally:
+            state.configured.set()
+        if server.settings_for(uri).engine.run_on != "manual" and server.document(uri) is not None:
+            server.runner.schedule(uri)
+
+    def once_configured(uri: str, then) -> None:
+        """A save or an edit that arrives while the document's own settings are still being asked for waits."""
+        state = server.runner.docs.get(uri)
+        if state is None or state.configured is None or state.configured.is_set():
+            then(server.settings_for(uri).engine)  # the usual case: at once, in message order
+            return
+
+        async def later() -> None:
+            await state.configured.wait()
+            if server.document(uri) is not None:
+                then(server.settings_for(uri).engine)
+
+        asyncio.ensure_future(later())
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(params: types.DidChangeTextDocumentParams) -> None:
         uri = params.text_document.uri
         server.runner.edited(uri)
-        settings = server.config.settings
-        if settings.run_on == "type":
-            server.runner.schedule(uri, settings.debounce_ms / 1000)
+        once_configured(uri, lambda settings: server.runner.schedule(uri, settings.debounce_ms / 1000)
+                        if settings.run_on == "type" else None)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
     def did_save(params: types.DidSaveTextDocumentParams) -> None:
-        if server.config.settings.run_on != "manual":
-            server.runner.schedule(params.text_document.uri)
+        uri = params.text_document.uri
+        once_configured(uri, lambda settings: server.runner.schedule(uri) if settings.run_on != "manual" else None)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(params: types.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
         server.runner.close(uri)
+        server.config.forget(uri)
         server._lens_cache.pop(uri, None)
         server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
@@ -299,14 +383,18 @@ def register(server: TracefixServer) -> None:  # noqa: C901 - one small handler 
         out = []
         if snap is not None and code_actions.wanted(only, types.CodeActionKind.QuickFix.value):
             state = server.runner.doc(uri)
-            out += code_actions.quick_fixes(snap, server.codec, state.show_all, list(params.context.diagnostics))
+            out += code_actions.quick_fixes(snap, server.codec, state.show_all, params.range,
+                                            list(params.context.diagnostics))
         out += [a for a in code_actions.source_actions(uri, snap) if code_actions.wanted(only, a.kind)]
         return out
 
     @server.feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
     def inlay_hint(params: types.InlayHintParams) -> list[types.InlayHint]:
-        snap = server.snapshot(params.text_document.uri)
-        return trace_views.inlay_hints(snap, server.codec, params.range) if snap else []
+        uri = params.text_document.uri
+        snap = server.snapshot(uri)
+        if snap is None or not server.settings_for(uri).editor.inlay_hints:
+            return []
+        return trace_views.inlay_hints(snap, server.codec, params.range)
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(params: types.HoverParams) -> types.Hover | None:

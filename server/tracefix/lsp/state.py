@@ -57,6 +57,7 @@ class Run:
     version: int
     text: str
     test: str | None  # the test the user asked to trace (display only; all tests still run)
+    token: str | int | None = None  # the workDoneToken of the request that started it, if any
     cancel: threading.Event = field(default_factory=threading.Event)
     task: asyncio.Task | None = None
 
@@ -65,8 +66,10 @@ class Run:
 class DocState:
     uri: str
     snapshot: Snapshot | None = None
+    last_report: Report | None = None  # the latest result, also one that did not replace ``snapshot`` (syntax)
     run: Run | None = None
     timer: asyncio.TimerHandle | None = None
+    configured: asyncio.Event | None = None  # set once the client answered for this document's scope
     selected_test: str | None = None
     show_all: bool = False  # "Show all suggestions": hidden validated fixes become quick fixes too
     # Shown suggestions the user has neither accepted nor rejected yet: id → features.

@@ -1,13 +1,23 @@
-"""Traced values in the editor: inlay hints at the end of suspicious blocks, and block hovers."""
+"""Traced values in the editor: inlay hints at the end of suspicious blocks, and block hovers.
+
+Both show the visit a block's rationale is about (``diagnostics.agrees``), so a sentence
+saying "with score = 90" never sits next to values where score is 95. The hover is also
+where a fix's explanation lives, since quick-fix titles are kept short.
+"""
 from __future__ import annotations
 
 from lsprotocol import types
 from pygls.workspace import PositionCodec
 
-from tracefix.lsp.diagnostics import changed, fmt_values, suspects
+from tracefix.lsp.code_actions import fix_title
+from tracefix.lsp.diagnostics import agreeing_visits, changed, fmt_values, short_test, suspects
 from tracefix.lsp.positions import line_range, to_client
 from tracefix.lsp.state import Snapshot
-from tracefix.model import Block, ScoredBlock, Visit
+from tracefix.model import Block, ScoredBlock, Suggestion, Visit
+
+
+def _lines(b: Block) -> str:
+    return f"line {b.start_line}" if b.end_line == b.start_line else f"lines {b.start_line}–{b.end_line}"
 
 
 def inlay_hints(snapshot: Snapshot, codec: PositionCodec, rng: types.Range) -> list[types.InlayHint]:
@@ -20,7 +30,7 @@ def inlay_hints(snapshot: Snapshot, codec: PositionCodec, rng: types.Range) -> l
         line0 = min(b.end_line, len(lines)) - 1
         if not rng.start.line <= line0 <= rng.end.line:
             continue
-        visits = snapshot.visits(b.id, test)
+        visits = agreeing_visits(sb.explanation, snapshot.visits(b.id, test)) or snapshot.visits(b.id, test)
         if not visits:
             continue
         last = visits[-1]
@@ -34,7 +44,7 @@ def inlay_hints(snapshot: Snapshot, codec: PositionCodec, rng: types.Range) -> l
         hints.append(types.InlayHint(
             position=to_client(codec, lines, line0, len(lines[line0].rstrip("\r\n"))),
             label=f"⟵ {label}", padding_left=True,
-            tooltip=f"tracefix: values after block {b.id} on {test} (last of {len(visits)} recorded visits)",
+            tooltip=f"tracefix: values after {_lines(b)} in {short_test(test or '')}",
         ))
     return hints
 
@@ -62,6 +72,15 @@ def _visit_rows(visits: list[Visit], keep: int = 3) -> list[str]:
     return rows
 
 
+def _fixes_here(snapshot: Snapshot, block: Block) -> list[Suggestion]:
+    """Shown fixes that edit this block's function (where the hover is, the fix is worth reading)."""
+    seg = snapshot.report.segmentation
+    fn = next((f for f in (seg.functions if seg else []) if f.name == block.function), None)
+    lo, hi = (fn.start_line, fn.end_line) if fn else (block.start_line, block.end_line)
+    return [s for s in snapshot.report.suggestions if s.shown and any(
+        lo - 1 <= e["range"]["start"]["line"] <= hi - 1 for e in s.edits)]
+
+
 def hover(snapshot: Snapshot, codec: PositionCodec, position: types.Position) -> types.Hover | None:
     found = _block_at(snapshot, position.line + 1)
     if found is None:
@@ -71,16 +90,22 @@ def hover(snapshot: Snapshot, codec: PositionCodec, position: types.Position) ->
     visits = snapshot.visits(block.id, test)
     if scored is None and not visits:
         return None
-    head = f"**tracefix** · block `{block.id}` (lines {block.start_line}–{block.end_line})"
-    parts = [head]
+    parts = [f"**tracefix** · `{block.function}` {_lines(block)}"]
     if scored is not None:
-        parts.append(f"suspiciousness **{scored.suspiciousness:.2f}** · verdict **{scored.verdict}**")
+        top = suspects(snapshot.report, 1)
+        rank = "the most suspicious block" if top and top[0] is scored else None
+        verdict = {"incorrect": "judged incorrect", "correct": "judged correct"}.get(scored.verdict)
+        if rank or verdict:
+            parts.append(" · ".join(p for p in (rank, verdict) if p).capitalize())
         if scored.explanation:
             parts.append(scored.explanation)
+            visits = agreeing_visits(scored.explanation, visits) or visits
     if visits:
-        parts.append(f"Values on `{test}`:\n```text\n" + "\n".join(_visit_rows(visits)) + "\n```")
+        parts.append(f"Values in `{short_test(test or '')}`:\n```text\n" + "\n".join(_visit_rows(visits)) + "\n```")
     elif test:
-        parts.append(f"Not executed by `{test}`.")
+        parts.append(f"Not executed by `{short_test(test)}`.")
+    for s in _fixes_here(snapshot, block)[:2]:
+        parts.append(f"**Fix available** (lightbulb): {fix_title(s)}" + (f"\n\n{s.explanation}" if s.explanation else ""))
     return types.Hover(
         contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n".join(parts)),
         range=line_range(codec, snapshot.lines, block.start_line, block.end_line),
