@@ -34,6 +34,12 @@
   document.querySelectorAll('button[data-dismiss]').forEach((b) =>
     b.addEventListener('click', () => vscode.postMessage({ type: 'dismiss', id: b.dataset.dismiss })));
 
+  // Start where the bug most likely is (the server's most suspicious block of the code under
+  // test), not at the test's own first lines; a step the user moved to wins after a reload.
   const state = vscode.getState();
   if (state && typeof state.focused === 'number' && steps[state.focused]) steps[state.focused].focus();
+  else {
+    const start = steps.findIndex((el) => el.dataset.start === 'true');
+    if (start >= 0) { steps[start].scrollIntoView({ block: 'center' }); steps[start].focus({ preventScroll: true }); }
+  }
 })();

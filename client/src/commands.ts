@@ -1,9 +1,10 @@
 // The palette commands. Each works on the active Python document and talks to the server
-// through TracefixServer; none runs anything in an untrusted workspace.
+// through TracefixServer; none runs anything in an untrusted workspace. A run the user starts
+// has one progress indicator, a notification with Cancel; problems with the run itself show in
+// the trace view and the status item, as pop-ups only when tracefix.showNotifications is on.
 import * as vscode from 'vscode';
-import { FAILING, ReportJson, SuggestionJson, asReport, extractSuggestions } from './core/report';
+import { FAILING, ReportJson, SuggestionJson, extractSuggestions } from './core/report';
 import { ACCEPT_COMMAND, REJECT_COMMAND, SECRET_KEY, TracefixServer } from './serverClient';
-import { StatusBar } from './statusBar';
 import { TraceActions, TraceView } from './traceView';
 
 const TRUST_MESSAGE = 'Tracefix runs your tests to trace them, so it is off in an untrusted workspace.';
@@ -24,7 +25,6 @@ export class Commands implements TraceActions {
   constructor(
     private readonly server: TracefixServer,
     private readonly view: TraceView,
-    private readonly status: StatusBar,
     private readonly context: vscode.ExtensionContext,
   ) {}
 
@@ -34,6 +34,7 @@ export class Commands implements TraceActions {
         try {
           return await fn(...args);
         } catch (err) {
+          if (err instanceof vscode.CancellationError) return undefined;
           void vscode.window.showErrorMessage(`Tracefix: ${err instanceof Error ? err.message : String(err)}`);
           return undefined;
         }
@@ -48,6 +49,7 @@ export class Commands implements TraceActions {
       reg('tracefix.setApiKey', () => this.setApiKey()),
       reg('tracefix.clearApiKey', () => this.clearApiKey()),
       reg('tracefix.showOutput', async () => this.server.output.show()),
+      reg('tracefix.showTestTrace', (arg) => this.showTestTrace(arg)),
     ];
   }
 
@@ -71,30 +73,36 @@ export class Commands implements TraceActions {
     this.server.requireClient();
     const name = vscode.workspace.asRelativePath(doc.uri, false);
     const version = doc.version;
-    this.status.dispatch({ type: 'runStarted', title: name });
-    let report: ReportJson | undefined;
-    try {
-      report = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Window, title: `Tracefix: tracing ${testId ?? name}` },
-        async () => {
-          const args: unknown[] = [doc.uri.toString()];
-          if (testId) args.push(testId);
-          const result = await this.server.executeServerCommand('tracefix.debugWithTrace', args);
-          return asReport(result) ?? (await this.server.requestTrace(doc.uri, testId));
-        },
-      );
-    } finally {
-      this.status.dispatch({ type: 'runEnded' });
-    }
-    if (!report) {
-      this.view.showMessage(`No trace for ${name}: the server returned no report.`);
-      return undefined;
-    }
+    const report = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Tracefix: tracing ${testId ?? name}`, cancellable: true },
+      (progress, token) => this.server.runTrace(doc.uri, testId, token, (message) => progress.report({ message })),
+    );
+    if (!report) return undefined; // cancelled, or an edit overtook it: nothing to say
     this.view.show({ uri: doc.uri, report, version, testId }, doc);
-    if (report.error) void vscode.window.showWarningMessage(`Tracefix: ${report.error}`);
-    else if (report.tests.length === 0) void vscode.window.showInformationMessage(`Tracefix: no tests found for ${name}.`);
+    if (report.error && this.notify(doc.uri)) void vscode.window.showWarningMessage(`Tracefix: ${report.error}`);
     return report;
   }
+
+  /** The results of a run the Testing view started, for the tests it asked about (no pop-ups: the view reports). */
+  async runForTests(uri: vscode.Uri, testId: string | undefined, token: vscode.CancellationToken): Promise<ReportJson | undefined> {
+    const doc = pythonDocument(uri) ?? (await vscode.workspace.openTextDocument(uri));
+    return this.server.runTrace(doc.uri, testId, token);
+  }
+
+  private notify(uri: vscode.Uri): boolean {
+    return vscode.workspace.getConfiguration('tracefix', uri).get<boolean>('showNotifications') === true;
+  }
+
+  /** From a failed test's message in the Testing view's peek: its trace, starting at the suspect block. */
+  async showTestTrace(arg: unknown): Promise<void> {
+    const test = (arg as { test?: vscode.TestItem })?.test ?? (arg as vscode.TestItem);
+    const target = test && this.testTarget?.(test);
+    if (!target) throw new Error('that test has no trace yet; run it with "Debug with Trace"');
+    await this.selectTest(target.document, target.testId);
+  }
+
+  /** Set by the Testing view: which document's run reports a test item, and the test's id. */
+  testTarget: ((item: vscode.TestItem) => { document: vscode.Uri; testId: string } | undefined) | undefined;
 
   async debugTest(uri?: vscode.Uri): Promise<void> {
     if (!(await this.ensureTrusted())) return;
@@ -103,7 +111,7 @@ export class Commands implements TraceActions {
     const report = cached ?? (await this.server.requestTrace(doc.uri));
     const tests = report?.tests ?? [];
     if (tests.length === 0) {
-      void vscode.window.showInformationMessage('Tracefix: no tests found for this file.');
+      this.view.showMessage(report?.error ?? 'Tracefix found no tests for this file.');
       return;
     }
     const pick = await vscode.window.showQuickPick(
@@ -158,7 +166,7 @@ export class Commands implements TraceActions {
     let suggestions = extractSuggestions(result);
     if (!suggestions) suggestions = (await this.server.requestTrace(doc.uri))?.suggestions ?? [];
     if (suggestions.length === 0) {
-      void vscode.window.showInformationMessage('Tracefix: no suggestions for this file. Run "Tracefix: Debug with Trace" first.');
+      void vscode.window.setStatusBarMessage('Tracefix: no suggestions for this file', 4000);
       return;
     }
     const reject: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('thumbsdown'), tooltip: 'Dismiss this suggestion' };

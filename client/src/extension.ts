@@ -1,10 +1,10 @@
-// Entry point: wires the status bar, the trace view, the commands and the language client,
-// and keeps everything off until the workspace is trusted.
+// Entry point: wires the language status item, the trace view, the Testing view, the commands
+// and the language client, and keeps everything off until the workspace is trusted.
 import * as vscode from 'vscode';
 import { Commands } from './commands';
-import { DocSummary } from './core/status';
-import { ACCEPT_COMMAND, TracefixServer } from './serverClient';
+import { TracefixServer } from './serverClient';
 import { StatusBar } from './statusBar';
+import { TestingView } from './testing';
 import { TraceView } from './traceView';
 
 let server: TracefixServer | undefined;
@@ -14,7 +14,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const status = new StatusBar();
   const view = new TraceView(context.extensionUri);
   server = new TracefixServer(context, status, output);
-  const commands = new Commands(server, view, status, context);
+  const commands = new Commands(server, view, context);
+  const testing = new TestingView(commands);
+  commands.testTarget = (item) => testing.target(item);
   view.setActions(commands);
   const srv = server;
 
@@ -28,17 +30,26 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     output,
     status,
     view,
+    testing,
     server,
     ...commands.register(),
     vscode.window.onDidChangeActiveTextEditor(setActive),
-    vscode.workspace.onDidCloseTextDocument((d) => status.dispatch({ type: 'closed', uri: d.uri.toString() })),
-    server.onDidChangeDiagnostics(async (uri) => {
-      status.dispatch({ type: 'summary', uri: uri.toString(), summary: await summarize(uri) });
-      await commands.refreshIfShowing(uri).catch((err) => output.warn(`Refreshing the trace view: ${err}`));
+    vscode.workspace.onDidCloseTextDocument((d) => {
+      status.dispatch({ type: 'closed', uri: d.uri.toString() });
+      testing.forget(d.uri.toString());
     }),
-    server.onDidDebug(({ uri, testId, report }) => {
-      const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-      if (doc) view.show({ uri, report, version: doc.version, testId }, doc);
+    server.onDidReceiveStatus((st) => {
+      status.dispatch({
+        type: 'doc',
+        uri: st.uri,
+        summary: { running: st.running, failing: st.failing, total: st.total, fixes: st.fixes, problem: st.problem },
+      });
+      testing.update(st);
+      // New results for the text in the editor: an open trace view of this file follows them. (Not
+      // for results kept from an older text: asking would start a run of text that does not parse.)
+      if (!st.running && st.resultVersion !== undefined && st.resultVersion === st.version) {
+        void commands.refreshIfShowing(vscode.Uri.parse(st.uri)).catch((err) => output.warn(`Refreshing the trace view: ${err}`));
+      }
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => void srv.start()),
   );
@@ -49,31 +60,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     return;
   }
   await server.start();
-}
-
-/** Failing tests are the server's error diagnostics; fixes are its quick fixes for the document. */
-async function summarize(uri: vscode.Uri): Promise<DocSummary> {
-  const diagnostics = vscode.languages.getDiagnostics(uri).filter((d) => d.source === undefined || /tracefix/i.test(d.source));
-  const failing = diagnostics.filter((d) => d.severity === vscode.DiagnosticSeverity.Error).length;
-  let fixes = 0;
-  if (diagnostics.length > 0 && vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString())) {
-    const seen = new Set<string>();
-    for (const d of diagnostics) {
-      const actions =
-        (await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>(
-          'vscode.executeCodeActionProvider',
-          uri,
-          d.range,
-          vscode.CodeActionKind.QuickFix.value,
-        )) ?? [];
-      for (const a of actions) {
-        const cmd = 'command' in a && typeof a.command === 'object' ? a.command : undefined;
-        if (cmd?.command === ACCEPT_COMMAND) seen.add(String(cmd.arguments?.[1]));
-      }
-    }
-    fixes = seen.size;
-  }
-  return { failing, fixes };
 }
 
 export async function deactivate(): Promise<void> {

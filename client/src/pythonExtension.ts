@@ -1,53 +1,60 @@
-// Reads the active interpreter from the Python extension when it is installed. We only look it
-// up at run time (no extensionDependencies), so Tracefix works in editors without it.
+// The interpreter the user picked in VS Code, read through the published APIs: the Python
+// Environments extension's API when that extension is present, else the Python extension's
+// environments API through @vscode/python-extension. Both are looked up at run time (no
+// extensionDependencies), so Tracefix works in editors that have neither.
+import { PythonExtension } from '@vscode/python-extension';
 import * as vscode from 'vscode';
 
-const PYTHON_EXTENSION_ID = 'ms-python.python';
+const ENVS_EXTENSION_ID = 'ms-python.vscode-python-envs';
 
-interface PythonApi {
-  environments?: {
-    getActiveEnvironmentPath(resource?: vscode.Uri): { path: string } | undefined;
-    resolveEnvironment(env: { path: string } | string): Promise<{ executable?: { uri?: vscode.Uri } } | undefined>;
-    onDidChangeActiveEnvironmentPath?: vscode.Event<unknown>;
-  };
-  settings?: {
-    getExecutionDetails(resource?: vscode.Uri): { execCommand?: string[] };
-    onDidChangeExecutionDetails?: vscode.Event<unknown>;
-  };
+// The slice of the Python Environments API (ms-python.vscode-python-envs) used here; it ships no
+// npm package of its own, so the shape is declared where it is used and checked before use.
+interface EnvsApi {
+  getEnvironment(scope: vscode.Uri | undefined): Promise<{ execInfo?: { run?: { executable?: string } } } | undefined>;
+  onDidChangeEnvironment?: vscode.Event<unknown>;
 }
 
-async function api(): Promise<PythonApi | undefined> {
-  const ext = vscode.extensions.getExtension<PythonApi>(PYTHON_EXTENSION_ID);
+async function envsApi(): Promise<EnvsApi | undefined> {
+  const ext = vscode.extensions.getExtension<EnvsApi>(ENVS_EXTENSION_ID);
   if (!ext) return undefined;
   try {
-    return ext.isActive ? ext.exports : await ext.activate();
+    const api = ext.isActive ? ext.exports : await ext.activate();
+    return api && typeof api.getEnvironment === 'function' ? api : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** The Python extension's interpreter for `resource`, or undefined (not installed, none selected). */
-export async function activeInterpreter(resource?: vscode.Uri): Promise<string | undefined> {
-  const py = await api();
-  if (!py) return undefined;
+async function pythonApi(): Promise<PythonExtension | undefined> {
+  if (!vscode.extensions.getExtension('ms-python.python')) return undefined; // api() would throw
   try {
-    const envPath = py.environments?.getActiveEnvironmentPath(resource);
-    if (envPath) {
-      const env = await py.environments?.resolveEnvironment(envPath);
-      const exe = env?.executable?.uri?.fsPath;
-      if (exe) return exe;
-    }
-    const cmd = py.settings?.getExecutionDetails(resource)?.execCommand;
-    if (cmd && cmd.length === 1) return cmd[0];
+    return await PythonExtension.api();
   } catch {
-    // An API shape we do not know: behave as if the extension were absent.
+    return undefined;
   }
-  return undefined;
 }
 
-/** Fires when the user picks another interpreter in the Python extension. */
+/** The user's interpreter for `resource`, or undefined (neither extension installed, none selected). */
+export async function activeInterpreter(resource?: vscode.Uri): Promise<string | undefined> {
+  try {
+    const envs = await envsApi();
+    const exe = envs ? (await envs.getEnvironment(resource))?.execInfo?.run?.executable : undefined;
+    if (exe) return exe;
+    const py = await pythonApi();
+    if (!py) return undefined;
+    const env = await py.environments.resolveEnvironment(py.environments.getActiveEnvironmentPath(resource));
+    return env?.executable.uri?.fsPath;
+  } catch {
+    return undefined; // an API shape we do not know: behave as if the extension were absent
+  }
+}
+
+/** Fires when the user picks another interpreter in either extension. */
 export async function onInterpreterChange(listener: () => void): Promise<vscode.Disposable | undefined> {
-  const py = await api();
-  const ev = py?.environments?.onDidChangeActiveEnvironmentPath ?? py?.settings?.onDidChangeExecutionDetails;
-  return ev ? ev(listener) : undefined;
+  const subs: vscode.Disposable[] = [];
+  const envs = await envsApi();
+  if (envs?.onDidChangeEnvironment) subs.push(envs.onDidChangeEnvironment(listener));
+  const py = await pythonApi();
+  if (py) subs.push(py.environments.onDidChangeActiveEnvironmentPath(listener));
+  return subs.length ? vscode.Disposable.from(...subs) : undefined;
 }

@@ -1,22 +1,27 @@
 // Owns the language client: finds a Python, starts the bundled launcher's `serve` over stdio
 // (bundled/tool/tracefix_server.py puts the extension's libraries for that Python on sys.path),
-// restarts it when settings or the interpreter change, and feeds the status bar from progress
-// and diagnostics.
+// restarts it only when the interpreter changes (other settings reach the running server through
+// didChangeConfiguration), and passes the server's per-document status on to the UI.
 import { execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   CloseAction,
+  DidChangeConfigurationNotification,
   ErrorAction,
   ExecuteCommandRequest,
+  LSPErrorCodes,
   LanguageClient,
   LanguageClientOptions,
-  Middleware,
+  ResponseError,
+  RevealOutputChannelOn,
   ServerOptions,
   State,
+  WorkDoneProgress,
 } from 'vscode-languageclient/node';
-import { ProbeResult, Resolution, interpreterCandidates, makeProber, resolveInterpreters, startupFailureMessage } from './core/interpreter';
+import { DocStatusJson, attachStatus, createMiddleware } from './clientFeatures';
+import { ProbeResult, Resolution, expandInterpreterPath, interpreterCandidates, makeProber, resolveInterpreters, startupFailureMessage } from './core/interpreter';
 import { ReportJson, asReport } from './core/report';
 import { readSettings, serverEnvironment, toServerSettings } from './core/settings';
 import { activeInterpreter, onInterpreterChange } from './pythonExtension';
@@ -25,21 +30,19 @@ import { StatusBar } from './statusBar';
 export const ACCEPT_COMMAND = 'tracefix.acceptSuggestion';
 export const REJECT_COMMAND = 'tracefix.rejectSuggestion';
 export const SECRET_KEY = 'tracefix.llm.apiKey';
+// Settings that choose the server's process (its Python, the name its API key travels under).
+const RESTART_SETTINGS = ['tracefix.interpreter', 'tracefix.llm.apiKeyEnvVar'];
 
 export class TracefixServer implements vscode.Disposable {
   client: LanguageClient | undefined;
   resolution: Resolution | undefined;
   private readonly disposables: vscode.Disposable[] = [];
-  private readonly progressTokens = new Set<string | number>();
   private restartTimer: NodeJS.Timeout | undefined;
   private starting: Promise<void> | undefined;
   private stopping = false;
-  private readonly diagnosticsChanged = new vscode.EventEmitter<vscode.Uri>();
-  /** Fires after the server published diagnostics for a document. */
-  readonly onDidChangeDiagnostics = this.diagnosticsChanged.event;
-  private readonly debugged = new vscode.EventEmitter<{ uri: vscode.Uri; testId?: string; report: ReportJson }>();
-  /** Fires when the server's debugWithTrace ran from a code lens or source action (not our palette command). */
-  readonly onDidDebug = this.debugged.event;
+  private readonly statusReceived = new vscode.EventEmitter<DocStatusJson>();
+  /** Fires for each `tracefix/status` the server sends (a run began or ended, results, a problem). */
+  readonly onDidReceiveStatus = this.statusReceived.event;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -47,10 +50,14 @@ export class TracefixServer implements vscode.Disposable {
     readonly output: vscode.LogOutputChannel,
   ) {
     this.disposables.push(
-      this.diagnosticsChanged,
-      this.debugged,
+      this.statusReceived,
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('tracefix')) this.scheduleRestart('settings changed');
+        // Only what selects the server's own process needs a new one: the warm workers and the
+        // feedback history of a running server survive every other change.
+        if (RESTART_SETTINGS.some((k) => e.affectsConfiguration(k))) this.scheduleRestart('settings changed');
+        else if (e.affectsConfiguration('tracefix') && this.isRunning) {
+          void this.client?.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
+        }
       }),
       context.secrets.onDidChange((e) => {
         if (e.key === SECRET_KEY) this.scheduleRestart('API key changed');
@@ -169,8 +176,9 @@ export class TracefixServer implements vscode.Disposable {
       ],
       initializationOptions: serverSettings,
       outputChannel: this.output,
+      revealOutputChannelOn: RevealOutputChannelOn.Never,
       diagnosticCollectionName: 'tracefix',
-      middleware: this.middleware(serverSettings),
+      middleware: createMiddleware({ settingsFor: (scope) => this.settingsFor(scope, serverSettings, user.executable) }),
       errorHandler: {
         error: () => ({ action: ErrorAction.Continue }),
         closed: () => {
@@ -183,6 +191,7 @@ export class TracefixServer implements vscode.Disposable {
     };
     const client = new LanguageClient('tracefix', 'Tracefix', serverOptions, clientOptions);
     this.client = client;
+    attachStatus(client, (st) => this.statusReceived.fire(st));
     client.onDidChangeState((e) => {
       if (e.newState === State.Running) {
         running = true;
@@ -200,50 +209,23 @@ export class TracefixServer implements vscode.Disposable {
     }
   }
 
-  private middleware(serverSettings: Record<string, unknown>): Middleware {
-    return {
-      workspace: {
-        // The server asks for the `tracefix` section; answer with the resolved settings so it
-        // sees the same interpreter the client chose.
-        configuration: async (params, token, next) => {
-          const result = await next(params, token);
-          if (!Array.isArray(result)) return result;
-          return params.items.map((item, i) => (item.section === 'tracefix' ? serverSettings : result[i]));
-        },
-      },
-      // Code lenses and source actions call the server's command directly; show its trace too.
-      executeCommand: async (command, args, next) => {
-        const result = await next(command, args);
-        const report = command === 'tracefix.debugWithTrace' ? asReport(result) : undefined;
-        if (report && typeof args[0] === 'string') {
-          this.debugged.fire({ uri: vscode.Uri.parse(args[0]), testId: typeof args[1] === 'string' ? args[1] : undefined, report });
-        }
-        return result;
-      },
-      handleWorkDoneProgress: (token, params, next) => {
-        if (params.kind === 'begin') {
-          this.progressTokens.add(token);
-          this.status.dispatch({ type: 'runStarted', title: params.title });
-        } else if (params.kind === 'end' && this.progressTokens.delete(token)) {
-          this.status.dispatch({ type: 'runEnded' });
-        }
-        next(token, params);
-      },
-      handleDiagnostics: (uri, diagnostics, next) => {
-        next(uri, diagnostics);
-        this.diagnosticsChanged.fire(uri);
-      },
-      provideCodeActions: async (document, range, context, token, next) => {
-        const actions = (await next(document, range, context, token)) ?? [];
-        return withDismissActions(document, actions);
-      },
-    };
+  /**
+   * The `tracefix` section for one scope, as the server takes it. The interpreter is the scope's
+   * own setting or the Python extension's choice for it, else the one resolved at start, so the
+   * server runs each folder's code with that folder's Python.
+   */
+  private async settingsFor(scope: vscode.Uri | undefined, fallback: Record<string, unknown>, resolved: string): Promise<Record<string, unknown>> {
+    if (!scope) return fallback;
+    const folder = vscode.workspace.getWorkspaceFolder(scope);
+    const config = vscode.workspace.getConfiguration('tracefix', scope);
+    const { settings } = readSettings((k) => config.get(k));
+    const own = settings.interpreter ? expandInterpreterPath(settings.interpreter, folder?.uri.fsPath) : await activeInterpreter(scope);
+    return toServerSettings(settings, own || resolved);
   }
 
   async stop(): Promise<void> {
     const client = this.client;
     this.client = undefined;
-    this.progressTokens.clear();
     if (!client) return;
     this.stopping = true;
     try {
@@ -264,6 +246,29 @@ export class TracefixServer implements vscode.Disposable {
   async executeServerCommand(command: string, args: unknown[]): Promise<unknown> {
     const client = this.requireClient();
     return client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
+  }
+
+  /**
+   * A new run of a document's tests (the user asked for it): the request's own token carries the
+   * server's progress messages to `onMessage`, and cancelling `token` cancels the run itself.
+   * Undefined when it was cancelled or overtaken by an edit.
+   */
+  async runTrace(uri: vscode.Uri, testId: string | undefined, token: vscode.CancellationToken, onMessage?: (m: string) => void): Promise<ReportJson | undefined> {
+    const client = this.requireClient();
+    const workDoneToken = `tracefix-run-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    const progress = client.onProgress(WorkDoneProgress.type, workDoneToken, (value) => {
+      if (value.kind !== 'end' && value.message) onMessage?.(value.message);
+    });
+    try {
+      const params: Record<string, unknown> = { uri: uri.toString(), rerun: true, workDoneToken };
+      if (testId) params.testId = testId;
+      return asReport(await client.sendRequest('tracefix/trace', params, token));
+    } catch (err) {
+      if (token.isCancellationRequested || (err instanceof ResponseError && err.code === LSPErrorCodes.RequestCancelled)) return undefined;
+      throw err;
+    } finally {
+      progress.dispose();
+    }
   }
 
   /** The schema-1 report for a document (and optionally one test), from `tracefix/trace`. */
@@ -292,31 +297,4 @@ export class TracefixServer implements vscode.Disposable {
     void this.stop();
     this.disposables.forEach((d) => d.dispose());
   }
-}
-
-/**
- * For each tracefix quick fix, offers "Dismiss" (reported to the server as a rejection, which
- * teaches the decide stage) unless the server already does, and makes sure one fix per diagnostic is preferred so it is the
- * one the editor's auto-fix applies.
- */
-export function withDismissActions(document: vscode.TextDocument, actions: (vscode.Command | vscode.CodeAction)[]): (vscode.Command | vscode.CodeAction)[] {
-  const out = [...actions];
-  let anyPreferred = false;
-  const fixes: vscode.CodeAction[] = [];
-  const commandOf = (a: vscode.Command | vscode.CodeAction) => (a instanceof vscode.CodeAction ? a.command : a);
-  // The server may already offer its own dismiss actions; never offer two for one suggestion.
-  const dismissed = new Set(actions.map(commandOf).filter((c) => c?.command === REJECT_COMMAND).map((c) => String(c?.arguments?.[1])));
-  for (const a of actions) {
-    if (!(a instanceof vscode.CodeAction) || a.command?.command !== ACCEPT_COMMAND) continue;
-    fixes.push(a);
-    anyPreferred ||= a.isPreferred === true;
-    const id = a.command.arguments?.[1];
-    if (id === undefined || dismissed.has(String(id))) continue;
-    const dismiss = new vscode.CodeAction(`Tracefix: dismiss "${a.title}"`, vscode.CodeActionKind.QuickFix.append('tracefix.dismiss'));
-    dismiss.diagnostics = a.diagnostics;
-    dismiss.command = { title: 'Dismiss suggestion', command: REJECT_COMMAND, arguments: [document.uri.toString(), id] };
-    out.push(dismiss);
-  }
-  if (!anyPreferred && fixes.length > 0) fixes[0].isPreferred = true;
-  return out;
 }

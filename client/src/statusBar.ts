@@ -1,4 +1,7 @@
-// Binds the pure status state machine (core/status.ts) to a VS Code status-bar item.
+// Binds the pure status state machine (core/status.ts) to a language status item scoped to
+// Python: it sits with the other Python statuses (the `{}` next to the language mode), shows
+// busy while a run goes and uses severity, never a coloured status-bar background, and is not
+// there at all for other file types.
 import * as vscode from 'vscode';
 import { StatusEvent, StatusState, initialStatus, reduce, render } from './core/status';
 
@@ -10,14 +13,19 @@ const COMMANDS = {
   debug: 'tracefix.debug',
 } as const;
 
+const SEVERITY = {
+  information: vscode.LanguageStatusSeverity.Information,
+  warning: vscode.LanguageStatusSeverity.Warning,
+  error: vscode.LanguageStatusSeverity.Error,
+} as const;
+
 export class StatusBar implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem('tracefix.status', vscode.StatusBarAlignment.Left, 50);
+  private readonly item = vscode.languages.createLanguageStatusItem('tracefix.status', { language: 'python' });
   private state: StatusState = initialStatus;
 
   constructor() {
     this.item.name = 'Tracefix';
     this.update();
-    this.item.show();
   }
 
   get current(): StatusState {
@@ -32,15 +40,11 @@ export class StatusBar implements vscode.Disposable {
   private update(): void {
     const view = render(this.state);
     this.item.text = view.text;
-    this.item.tooltip = view.tooltip;
-    this.item.accessibilityInformation = { label: view.text.replace(/\$\([^)]*\)\s*/g, ''), role: 'button' };
-    this.item.command = COMMANDS[view.command];
-    this.item.backgroundColor =
-      view.tone === 'error'
-        ? new vscode.ThemeColor('statusBarItem.errorBackground')
-        : view.tone === 'warning'
-          ? new vscode.ThemeColor('statusBarItem.warningBackground')
-          : undefined;
+    this.item.detail = view.detail;
+    this.item.severity = SEVERITY[view.severity];
+    this.item.busy = view.busy;
+    this.item.accessibilityInformation = { label: `${view.text}. ${view.detail}` };
+    this.item.command = { title: view.commandTitle, command: COMMANDS[view.command] };
   }
 
   dispose(): void {

@@ -47,6 +47,9 @@ test('server settings carry the resolved interpreter and the server key names', 
     maxTests: 300,
     testPaths: [],
     llm: { baseUrl: '', model: 'm', apiKeyEnvVar: 'OPENAI_API_KEY' },
+    showNotifications: false,
+    codeLens: true,
+    inlayHints: true,
   });
 });
 
@@ -71,4 +74,16 @@ test('server environment: API key under the configured name, PYTHONPATH prepende
   const noKey = serverEnvironment({}, settings, undefined, []);
   assert.ok(!('LLM_KEY' in noKey));
   assert.ok(!('PYTHONPATH' in noKey));
+});
+
+test('notifications are off by default; the editor toggles are booleans', () => {
+  assert.equal(DEFAULTS.showNotifications, false);
+  const { settings, problems } = readSettings(getter({ showNotifications: true, codeLens: false, inlayHints: 'no' }));
+  assert.equal(settings.showNotifications, true);
+  assert.equal(settings.codeLens, false);
+  assert.equal(settings.inlayHints, true);
+  assert.deepEqual(problems, ['tracefix.inlayHints must be true or false; using true']);
+  const sent = toServerSettings(settings, '/py');
+  assert.equal(sent.codeLens, false);
+  assert.equal(sent.showNotifications, true);
 });

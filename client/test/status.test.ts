@@ -4,58 +4,52 @@ import { StatusEvent, StatusState, initialStatus, reduce, render } from '../src/
 
 const run = (...events: StatusEvent[]): StatusState => events.reduce(reduce, initialStatus);
 const U = 'file:///ws/grading.py';
+const ready = (...events: StatusEvent[]) => run({ type: 'serverReady' }, { type: 'activeChanged', uri: U }, ...events);
 
-test('starting, then idle once the server is ready', () => {
-  assert.match(render(initialStatus).text, /starting/);
+test('busy while starting, then idle and information once the server is ready', () => {
+  assert.equal(render(initialStatus).busy, true);
   const s = run({ type: 'serverReady' });
-  assert.equal(render(s).text, '$(debug-alt) Tracefix');
-  assert.equal(render(s).command, 'showTrace');
+  assert.equal(render(s).text, 'Tracefix');
+  assert.equal(render(s).severity, 'information');
+  assert.equal(render(s).busy, false);
 });
 
-test('running while any progress is open; back to the document state when all end', () => {
-  let s = run({ type: 'serverReady' }, { type: 'activeChanged', uri: U }, { type: 'summary', uri: U, summary: { failing: 2, fixes: 0 } });
-  s = reduce(s, { type: 'runStarted', title: 'grading.py' });
-  s = reduce(s, { type: 'runStarted' });
-  assert.match(render(s).text, /running/);
-  assert.match(render(s).tooltip, /grading\.py/);
-  s = reduce(s, { type: 'runEnded' });
-  assert.match(render(s).text, /running/);
-  s = reduce(s, { type: 'runEnded' });
-  assert.equal(render(s).text, '$(error) Tracefix: 2 failing');
-  assert.equal(render(s).tone, 'error');
-  s = reduce(s, { type: 'runEnded' }); // an unmatched end never goes negative
-  assert.equal(s.running, 0);
+test('a run in flight is busy and keeps the last results in view', () => {
+  const s = ready({ type: 'doc', uri: U, summary: { running: true, failing: 1, total: 3, fixes: 1 } });
+  assert.equal(render(s).busy, true);
+  assert.equal(render(s).text, 'Tracefix: running (1 failing · 1 fix)');
+  const done = reduce(s, { type: 'doc', uri: U, summary: { running: false, failing: 1, total: 3, fixes: 1 } });
+  assert.equal(render(done).busy, false);
+  assert.equal(render(done).text, 'Tracefix: 1 failing · 1 fix');
+  assert.equal(render(done).severity, 'warning'); // failing tests: a warning, never a red background
+  assert.equal(render(done).command, 'showTrace');
 });
 
-test('fix available wins over failing; passing shows a check', () => {
-  const s = run({ type: 'serverReady' }, { type: 'activeChanged', uri: U }, { type: 'summary', uri: U, summary: { failing: 1, fixes: 2 } });
-  assert.equal(render(s).text, '$(lightbulb) Tracefix: 2 fixes available');
-  assert.match(render(s).tooltip, /1 failing test;/);
-  const ok = reduce(s, { type: 'summary', uri: U, summary: { failing: 0, fixes: 0 } });
-  assert.equal(render(ok).text, '$(pass) Tracefix');
+test('passing only when there were tests; no tests and syntax errors never look green', () => {
+  assert.equal(render(ready({ type: 'doc', uri: U, summary: { running: false, failing: 0, total: 3 } })).text, 'Tracefix: 3 tests pass');
+  const none = render(ready({ type: 'doc', uri: U, summary: { running: false, problem: { kind: 'noTests', message: 'no tests found for x.py' } } }));
+  assert.equal(none.text, 'Tracefix: no tests');
+  assert.equal(none.severity, 'information');
+  const syntax = render(
+    ready({ type: 'doc', uri: U, summary: { running: false, failing: 1, total: 3, problem: { kind: 'syntax', message: 'syntax error at line 8: invalid syntax' } } }),
+  );
+  assert.equal(syntax.text, 'Tracefix: waiting for valid syntax');
+  assert.match(syntax.detail, /line 8.*last results: 1 failing/);
+  assert.equal(syntax.severity, 'information'); // routine while typing
 });
 
-test('the status follows the active document', () => {
-  const other = 'file:///ws/stats.py';
-  let s = run({ type: 'serverReady' }, { type: 'summary', uri: U, summary: { failing: 1, fixes: 0 } }, { type: 'activeChanged', uri: other });
-  assert.equal(render(s).text, '$(debug-alt) Tracefix');
-  s = reduce(s, { type: 'activeChanged', uri: U });
-  assert.match(render(s).text, /1 failing/);
-  s = reduce(s, { type: 'closed', uri: U });
-  assert.equal(render(s).text, '$(debug-alt) Tracefix');
-});
-
-test('untrusted, no Python, crashed and stopped each say why and offer the way out', () => {
-  const untrusted = render(run({ type: 'untrusted' }));
-  assert.equal(untrusted.command, 'manageTrust');
-  assert.match(untrusted.tooltip, /untrusted/);
-  const noPy = render(run({ type: 'noPython', reason: 'No Python interpreter found' }));
-  assert.match(noPy.text, /no Python/);
-  assert.match(noPy.tooltip, /No Python interpreter found/);
-  assert.equal(noPy.command, 'restartServer');
+test('tracefix itself broken is an error; untrusted is information; closing forgets the document', () => {
+  assert.equal(render(run({ type: 'noPython', reason: 'No Python 3.10+' })).severity, 'error');
   assert.equal(render(run({ type: 'serverFailed', message: 'boom' })).command, 'showOutput');
-  assert.equal(render(run({ type: 'serverReady' }, { type: 'serverStopped' })).command, 'restartServer');
-  // Progress from before a crash must not leave the item spinning.
-  const s = run({ type: 'serverReady' }, { type: 'runStarted' }, { type: 'serverFailed', message: 'x' }, { type: 'serverStarting' }, { type: 'serverReady' });
-  assert.equal(s.running, 0);
+  const off = render(run({ type: 'untrusted' }));
+  assert.equal(off.text, 'Tracefix: off');
+  assert.equal(off.severity, 'information');
+  assert.equal(off.command, 'manageTrust');
+  const s = ready({ type: 'doc', uri: U, summary: { running: true } }, { type: 'closed', uri: U });
+  assert.equal(render(s).busy, false);
+});
+
+test('a server that stops leaves no document busy', () => {
+  const s = ready({ type: 'doc', uri: U, summary: { running: true, failing: 0, total: 2 } }, { type: 'serverStopped' }, { type: 'serverReady' });
+  assert.equal(render(s).busy, false);
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ReportJson, asReport, extractSuggestions, pickTest, stepsForTest, variableRows } from '../src/core/report';
+import { ReportJson, agrees, asReport, extractSuggestions, pickTest, startStep, stepsForTest, variableRows } from '../src/core/report';
 import { escapeHtml, renderTraceHtml } from '../src/core/traceHtml';
 
 const doc = ['def letter(score):', '    if score > 90:', '        return "A"', '    elif score >= 80:', '        return "B"', '    return "F"'];
@@ -67,7 +67,7 @@ test('variable rows flag changed, new and gone values', () => {
 test('the page shows each block with its code, values, verdict and the fix', () => {
   const html = render(report());
   assert.match(html, /1 failing/);
-  assert.match(html, /class="step verdict-incorrect"[^>]*data-line="2"/);
+  assert.match(html, /class="step verdict-incorrect start"[^>]*data-line="2"/);
   assert.match(html, /if score &gt; 90:/); // the block's code, escaped
   assert.match(html, /<tr class="new"><th scope="row"><code>flag<\/code>/);
   assert.match(html, /returned <code>&#39;B&#39;<\/code>/);
@@ -125,4 +125,36 @@ test('reports and suggestion lists are recognised in the shapes the server may s
   assert.equal(extractSuggestions(report())?.[0].id, 's1');
   assert.equal(extractSuggestions({ suggestions: [{ id: 's2', title: 't' }, { bogus: 1 }] })?.length, 1);
   assert.equal(extractSuggestions('nothing'), undefined);
+});
+
+test('the view starts at the most suspicious block of the code under test, not at the test', () => {
+  const r = report();
+  r.blocks.push({
+    id: 'test_top:B1', function: 'test_top', start_line: 8, end_line: 9, suspiciousness: 0.07, verdict: 'unknown', test_code: true,
+    visits: [{ test: 'test_top', iteration: 0, before: {}, after: {}, step: 0 }],
+  });
+  r.blocks[1].visits![0].step = 1;
+  r.blocks[0].visits![0].step = 2;
+  const steps = stepsForTest(r, 'test_top');
+  assert.equal(steps[0].block.id, 'test_top:B1'); // execution order starts in the test
+  assert.equal(steps[startStep(steps)].block.id, 'letter:B1'); // the view starts at the suspect
+  const html = render(r);
+  assert.equal((html.match(/data-start="true"/g) ?? []).length, 1);
+  assert.match(html, /class="step verdict-unknown test-code"/);
+});
+
+test('a rationale is shown only beside the visit whose values it describes', () => {
+  const v = (score: string, returned?: string) => ({ test: 't', iteration: 0, before: { score }, after: { score }, returned });
+  assert.equal(agrees('Ran in t with score = 90 on the way to the wrong result', v('90')), true);
+  assert.equal(agrees('Ran in t with score = 90 on the way to the wrong result', v('95')), false);
+  assert.equal(agrees("Returned 'B' in t, where the test expected 'A'", v('90', "'B'")), true);
+  assert.equal(agrees("Returned 'B' in t, where the test expected 'A'", v('95', "'A'")), false);
+  assert.equal(agrees('Set `total` to 0 in t', { test: 't', iteration: 0, before: {}, after: { total: '0' } }), true);
+  assert.equal(agrees('Set `total` to 0 in t', { test: 't', iteration: 0, before: {}, after: { total: '6' } }), false);
+  assert.equal(agrees('No traced value points here', v('95')), true);
+  const r = report();
+  r.blocks[1].explanation = 'Ran in test_top with score = 90 on the way to the wrong result';
+  r.blocks[1].visits!.push({ test: 'test_top', iteration: 0, before: { score: '95' }, after: { score: '95' } });
+  const html = render(r);
+  assert.equal((html.match(/score = 90 on the way/g) ?? []).length, 1); // not beside the score=95 visit
 });

@@ -11,6 +11,13 @@ export interface TestJson {
   message?: string;
   line?: number;
   duration_ms?: number;
+  // Placement, added by the language server for editors (0-based lines, file URIs).
+  uri?: string; // the file the test is defined in
+  defLine?: number; // where (0-based)
+  failUri?: string; // where it failed, when that is known
+  failLine?: number;
+  expected?: string; // a failed `==` assertion: the right side
+  actual?: string; // and the left side
 }
 
 export interface VisitJson {
@@ -32,6 +39,7 @@ export interface BlockJson {
   verdict: 'incorrect' | 'correct' | 'unknown' | string;
   explanation?: string;
   visits?: VisitJson[];
+  test_code?: boolean; // the block is part of a test (never the suspect)
 }
 
 export interface SuggestionJson {
@@ -45,6 +53,7 @@ export interface SuggestionJson {
   p_accept?: number;
   shown?: boolean;
   reason?: string;
+  display?: 'high' | 'medium' | 'low' | 'none' | string;
 }
 
 export interface ReportJson {
@@ -108,6 +117,47 @@ export function stepsForTest(report: ReportJson, testId: string): Step[] {
       : a.block.start_line - b.block.start_line || a.visit.iteration - b.visit.iteration || a.seq - b.seq,
   );
   return raw.map((r, index) => ({ block: r.block, visit: r.visit, index }));
+}
+
+/**
+ * Does a block's one-sentence rationale ("with score = 90", "Set `total` to 0", "Returned 'B'
+ * in …") describe this visit? A block runs many times in one test; the sentence is about one
+ * of those runs, and the view shows it only next to values that agree with it.
+ */
+export function agrees(sentence: string | undefined, visit: VisitJson): boolean {
+  if (!sentence) return true;
+  const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const names = new Set([...Object.keys(visit.before ?? {}), ...Object.keys(visit.after ?? {})]);
+  for (const name of names) {
+    const values = [visit.before?.[name], visit.after?.[name]].filter((v): v is string => v !== undefined);
+    for (const pattern of [new RegExp(`(?<![\\w.\`])${esc(name)} = `, 'g'), new RegExp(`\`${esc(name)}\` to `, 'g')]) {
+      for (const m of sentence.matchAll(pattern)) {
+        const rest = sentence.slice((m.index ?? 0) + m[0].length);
+        if (!values.some((v) => rest.startsWith(v))) return false;
+      }
+    }
+  }
+  const ret = /^Returned (.+?) in /.exec(sentence);
+  if (ret && visit.returned !== undefined && visit.returned !== ret[1]) return false;
+  return true;
+}
+
+/**
+ * Where the view starts: the step of the most suspicious block of the code under test (never
+ * the test's own code), at a visit its rationale agrees with; the first step when none is.
+ */
+export function startStep(steps: Step[]): number {
+  let best = -1;
+  steps.forEach((s, i) => {
+    if (s.block.test_code || !(s.block.suspiciousness > 0)) return;
+    const cur = best < 0 ? undefined : steps[best];
+    const better =
+      !cur ||
+      s.block.suspiciousness > cur.block.suspiciousness ||
+      (s.block === cur.block && agrees(s.block.explanation, s.visit) && !agrees(cur.block.explanation, cur.visit));
+    if (better) best = i;
+  });
+  return Math.max(0, best);
 }
 
 export interface VarRow {

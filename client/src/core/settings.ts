@@ -19,6 +19,9 @@ export interface TracefixSettings {
   maxTests: number;
   testPaths: string[];
   llm: LlmSettings;
+  showNotifications: boolean; // pop-up messages for problems; off: the log and the status item only
+  codeLens: boolean;
+  inlayHints: boolean;
 }
 
 export const DEFAULTS: TracefixSettings = {
@@ -29,6 +32,9 @@ export const DEFAULTS: TracefixSettings = {
   maxTests: 300,
   testPaths: [],
   llm: { baseUrl: '', model: '', apiKeyEnvVar: 'OPENAI_API_KEY' },
+  showNotifications: false,
+  codeLens: true,
+  inlayHints: true,
 };
 
 /** A getter like `WorkspaceConfiguration.get` scoped to the `tracefix` section. */
@@ -60,6 +66,16 @@ function num(get: SettingGetter, key: string, fallback: number, lo: number, hi: 
     return fallback;
   }
   return value;
+}
+
+function bool(get: SettingGetter, key: string, fallback: boolean, problems: string[]): boolean {
+  const raw = get(key);
+  if (raw === undefined || raw === null) return fallback;
+  if (typeof raw !== 'boolean') {
+    problems.push(`tracefix.${key} must be true or false; using ${fallback}`);
+    return fallback;
+  }
+  return raw;
 }
 
 function strList(get: SettingGetter, key: string, problems: string[]): string[] {
@@ -98,6 +114,9 @@ export function readSettings(get: SettingGetter): ReadResult {
       model: str(get, 'llm.model', DEFAULTS.llm.model, problems),
       apiKeyEnvVar,
     },
+    showNotifications: bool(get, 'showNotifications', DEFAULTS.showNotifications, problems),
+    codeLens: bool(get, 'codeLens', DEFAULTS.codeLens, problems),
+    inlayHints: bool(get, 'inlayHints', DEFAULTS.inlayHints, problems),
   };
   return { settings, problems };
 }
@@ -120,6 +139,9 @@ export function toServerSettings(settings: TracefixSettings, resolvedInterpreter
       model: settings.llm.model,
       apiKeyEnvVar: settings.llm.apiKeyEnvVar,
     },
+    showNotifications: settings.showNotifications,
+    codeLens: settings.codeLens,
+    inlayHints: settings.inlayHints,
   };
 }
 

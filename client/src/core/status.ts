@@ -1,10 +1,20 @@
-// The status-bar state machine: a pure reducer over server and document events, and a
-// renderer that turns the state into the item's text, tooltip and colour. The active
-// document's last result decides between "passing", "N failing" and "fix available".
+// The language status state machine: a pure reducer over server and document events, and a
+// renderer that turns the state into a Python language status item (text, detail, severity,
+// busy). The server's `tracefix/status` notification is the source for documents: whether a
+// run is going, the counts of its last results and the one problem that stops debugging. It
+// never claims "passing" for a file with no tests or one that does not parse.
+
+export interface ProblemJson {
+  kind: 'syntax' | 'noTests' | 'error' | 'collection' | string;
+  message: string;
+}
 
 export interface DocSummary {
-  failing: number; // failing tests reported for the document
-  fixes: number; // quick fixes offered for the document
+  running: boolean;
+  failing?: number; // failing tests in the last results (absent: no results yet)
+  total?: number;
+  fixes?: number; // validated fixes shown for the document
+  problem?: ProblemJson | null;
 }
 
 export type ServerPhase =
@@ -17,8 +27,6 @@ export type ServerPhase =
 
 export interface StatusState {
   server: ServerPhase;
-  running: number; // runs in flight (progress begun, not ended)
-  runningTitle: string;
   active?: string; // uri of the active Python document
   docs: Record<string, DocSummary>;
 }
@@ -30,33 +38,27 @@ export type StatusEvent =
   | { type: 'serverFailed'; message: string }
   | { type: 'noPython'; reason: string }
   | { type: 'untrusted' }
-  | { type: 'runStarted'; title?: string }
-  | { type: 'runEnded' }
-  | { type: 'summary'; uri: string; summary: DocSummary }
+  | { type: 'doc'; uri: string; summary: DocSummary }
   | { type: 'activeChanged'; uri?: string }
   | { type: 'closed'; uri: string };
 
-export const initialStatus: StatusState = { server: { kind: 'starting' }, running: 0, runningTitle: '', docs: {} };
+export const initialStatus: StatusState = { server: { kind: 'starting' }, docs: {} };
 
 export function reduce(state: StatusState, ev: StatusEvent): StatusState {
   switch (ev.type) {
     case 'serverStarting':
-      return { ...state, server: { kind: 'starting' }, running: 0 };
+      return { ...state, server: { kind: 'starting' } };
     case 'serverReady':
       return { ...state, server: { kind: 'ready' } };
     case 'serverStopped':
-      return { ...state, server: { kind: 'stopped' }, running: 0 };
+      return { ...state, server: { kind: 'stopped' }, docs: stopRuns(state.docs) };
     case 'serverFailed':
-      return { ...state, server: { kind: 'error', message: ev.message }, running: 0 };
+      return { ...state, server: { kind: 'error', message: ev.message }, docs: stopRuns(state.docs) };
     case 'noPython':
-      return { ...state, server: { kind: 'noPython', reason: ev.reason }, running: 0 };
+      return { ...state, server: { kind: 'noPython', reason: ev.reason }, docs: stopRuns(state.docs) };
     case 'untrusted':
-      return { ...state, server: { kind: 'untrusted' }, running: 0, docs: {} };
-    case 'runStarted':
-      return { ...state, running: state.running + 1, runningTitle: ev.title ?? state.runningTitle };
-    case 'runEnded':
-      return { ...state, running: Math.max(0, state.running - 1), runningTitle: state.running > 1 ? state.runningTitle : '' };
-    case 'summary':
+      return { ...state, server: { kind: 'untrusted' }, docs: {} };
+    case 'doc':
       return { ...state, docs: { ...state.docs, [ev.uri]: ev.summary } };
     case 'activeChanged':
       return { ...state, active: ev.uri };
@@ -68,58 +70,70 @@ export function reduce(state: StatusState, ev: StatusEvent): StatusState {
   }
 }
 
-export type Tone = 'normal' | 'warning' | 'error';
+/** A server that went away runs nothing: no document may stay "busy" forever. */
+function stopRuns(docs: Record<string, DocSummary>): Record<string, DocSummary> {
+  const out: Record<string, DocSummary> = {};
+  for (const [k, v] of Object.entries(docs)) out[k] = { ...v, running: false };
+  return out;
+}
+
+export type Severity = 'information' | 'warning' | 'error';
+
+export type StatusCommand = 'showTrace' | 'restartServer' | 'manageTrust' | 'showOutput' | 'debug';
 
 export interface StatusView {
   text: string;
-  tooltip: string;
-  tone: Tone;
-  command: 'showTrace' | 'restartServer' | 'manageTrust' | 'showOutput' | 'debug';
+  detail: string;
+  severity: Severity;
+  busy: boolean;
+  command: StatusCommand;
+  commandTitle: string;
 }
 
 const plural = (n: number, word: string, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
+
+function view(text: string, detail: string, severity: Severity, command: StatusCommand, commandTitle: string, busy = false): StatusView {
+  return { text, detail, severity, busy, command, commandTitle };
+}
 
 export function render(state: StatusState): StatusView {
   const s = state.server;
   switch (s.kind) {
     case 'untrusted':
-      return {
-        text: '$(shield) Tracefix: off',
-        tooltip: 'Tracefix runs your tests, so it does nothing in an untrusted workspace. Click to manage Workspace Trust.',
-        tone: 'warning',
-        command: 'manageTrust',
-      };
+      return view('Tracefix: off', 'Tracefix runs your tests, so it does nothing in an untrusted workspace', 'information', 'manageTrust', 'Manage Trust');
     case 'noPython':
-      return { text: '$(error) Tracefix: no Python', tooltip: `${s.reason}. Click to restart after fixing it.`, tone: 'error', command: 'restartServer' };
+      return view('Tracefix: no Python', s.reason, 'error', 'restartServer', 'Retry');
     case 'error':
-      return { text: '$(error) Tracefix: server error', tooltip: `${s.message}. Click to see the log.`, tone: 'error', command: 'showOutput' };
+      return view('Tracefix: not running', s.message, 'error', 'showOutput', 'Show Log');
     case 'stopped':
-      return { text: '$(debug-stop) Tracefix: stopped', tooltip: 'The tracefix server is not running. Click to restart it.', tone: 'warning', command: 'restartServer' };
+      return view('Tracefix: stopped', 'The tracefix server is not running', 'warning', 'restartServer', 'Restart');
     case 'starting':
-      return { text: '$(loading~spin) Tracefix: starting', tooltip: 'Starting the tracefix server…', tone: 'normal', command: 'showTrace' };
+      return view('Tracefix', 'Starting…', 'information', 'showOutput', 'Show Log', true);
     case 'ready':
       break;
   }
-  if (state.running > 0) {
-    return {
-      text: '$(sync~spin) Tracefix: running',
-      tooltip: state.runningTitle ? `Tracing: ${state.runningTitle}` : 'Tracing the tests of this file…',
-      tone: 'normal',
-      command: 'showTrace',
-    };
-  }
   const doc = state.active ? state.docs[state.active] : undefined;
-  if (!doc) return { text: '$(debug-alt) Tracefix', tooltip: 'Idle. Click to show the trace; run Tracefix: Debug with Trace to trace this file.', tone: 'normal', command: 'showTrace' };
-  if (doc.fixes > 0) {
-    return {
-      text: `$(lightbulb) Tracefix: ${plural(doc.fixes, 'fix', 'fixes')} available`,
-      tooltip: `${plural(doc.failing, 'failing test')}; ${plural(doc.fixes, 'validated fix', 'validated fixes')} in the lightbulb. Click to show the trace.`,
-      tone: 'warning',
-      command: 'showTrace',
-    };
+  if (!doc) return view('Tracefix', 'Runs the tests of this file when you save it', 'information', 'debug', 'Debug with Trace');
+  const counts = doc.total !== undefined && doc.total > 0;
+  const failing = doc.failing ?? 0;
+  const fixes = doc.fixes ?? 0;
+  // The last results, as a phrase; undefined while there are none (or none were tests).
+  let results: string | undefined;
+  if (counts && failing > 0) results = `${failing} failing` + (fixes > 0 ? ` · ${plural(fixes, 'fix', 'fixes')}` : '');
+  else if (counts) results = `${plural(doc.total as number, 'test')} pass`;
+  if (doc.running) return view(`Tracefix: running${results ? ` (${results})` : ''}`, 'Running the tests of this file…', 'information', 'showTrace', 'Show Trace', true);
+  const p = doc.problem;
+  if (p && p.kind === 'syntax') {
+    // Routine while typing: information, and the last results still stand.
+    return view('Tracefix: waiting for valid syntax', `${p.message}${results ? ` (last results: ${results})` : ''}`, 'information', 'showTrace', 'Show Trace');
   }
-  if (doc.failing > 0) {
-    return { text: `$(error) Tracefix: ${doc.failing} failing`, tooltip: `${plural(doc.failing, 'failing test')}. Click to show the trace.`, tone: 'error', command: 'showTrace' };
+  if (p && p.kind === 'noTests') return view('Tracefix: no tests', p.message, 'information', 'debug', 'Debug with Trace');
+  if (p && p.kind !== 'collection') return view('Tracefix: could not run', p.message, 'warning', 'showOutput', 'Show Log');
+  const note = p ? ` ${p.message}` : '';
+  if (counts && failing > 0) {
+    const detail = fixes > 0 ? `${plural(fixes, 'validated fix', 'validated fixes')} in the lightbulb` : `${plural(failing, 'failing test')}`;
+    return view(`Tracefix: ${results}`, detail + note, 'warning', 'showTrace', 'Show Trace');
   }
-  return { text: '$(pass) Tracefix', tooltip: 'No failing tests in the last run. Click to show the trace.', tone: 'normal', command: 'showTrace' };
+  if (counts) return view(`Tracefix: ${results}`, `All tests of this file pass.${note}`, p ? 'warning' : 'information', 'showTrace', 'Show Trace');
+  return view('Tracefix', `No results yet.${note}`, p ? 'warning' : 'information', 'debug', 'Debug with Trace');
 }

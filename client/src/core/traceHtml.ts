@@ -1,6 +1,6 @@
 // Renders the trace view's HTML from a report. Everything that comes from the user's program
 // (names, values, messages, code, diffs) is escaped here, once, at the point of output.
-import { FAILING, ReportJson, Step, SuggestionJson, TestJson, pickTest, stepsForTest, summarize, variableRows } from './report';
+import { FAILING, ReportJson, Step, SuggestionJson, TestJson, agrees, pickTest, startStep, stepsForTest, summarize, variableRows } from './report';
 
 export function escapeHtml(value: unknown): string {
   return String(value ?? '')
@@ -62,7 +62,7 @@ function valueCell(value: string | undefined): string {
   return value === undefined ? '<td class="none">—</td>' : `<td><code>${escapeHtml(value)}</code></td>`;
 }
 
-function stepCard(step: Step, lines: string[], maxCode: number, total: number): string {
+function stepCard(step: Step, lines: string[], maxCode: number, total: number, start: boolean): string {
   const { block, visit } = step;
   const rows = variableRows(visit);
   const changed = rows.filter((r) => r.change !== 'same').length;
@@ -84,9 +84,13 @@ function stepCard(step: Step, lines: string[], maxCode: number, total: number): 
   ].join('');
   const verdict = escapeHtml(block.verdict || 'unknown');
   const susp = pct(block.suspiciousness);
-  const label = `Step ${step.index + 1} of ${total}: ${block.function} lines ${block.start_line} to ${block.end_line}, ${block.verdict}, ${changed} changed values`;
+  const label = `Step ${step.index + 1} of ${total}: ${block.function} lines ${block.start_line} to ${block.end_line}, ${block.verdict}, ${changed} changed values` +
+    (start ? ', the most suspicious block' : '');
+  // The rationale is about one run of the block: shown only beside values that agree with it.
+  const explanation = block.explanation && agrees(block.explanation, visit) ? block.explanation : '';
   return (
-    `<li class="step verdict-${verdict}" tabindex="0" role="button" data-line="${block.start_line}" data-end="${block.end_line}" aria-label="${escapeHtml(label)}">` +
+    `<li class="step verdict-${verdict}${block.test_code ? ' test-code' : ''}${start ? ' start' : ''}" tabindex="0" role="button"` +
+    `${start ? ' data-start="true"' : ''} data-line="${block.start_line}" data-end="${block.end_line}" aria-label="${escapeHtml(label)}">` +
     `<div class="rail" aria-hidden="true"><span class="dot">${step.index + 1}</span></div>` +
     `<div class="card"><header><span class="where"><code>${escapeHtml(block.function)}</code> · lines ${block.start_line}–${block.end_line}` +
     (visit.iteration > 0 ? ` · iteration ${visit.iteration + 1}` : '') +
@@ -95,7 +99,8 @@ function stepCard(step: Step, lines: string[], maxCode: number, total: number): 
     codeSnippet(lines, block.start_line, block.end_line, maxCode) +
     table +
     outcome +
-    (block.explanation ? `<p class="explanation">${escapeHtml(block.explanation)}</p>` : '') +
+    (start ? '<p class="start-note">Most suspicious block of the code under test</p>' : '') +
+    (explanation ? `<p class="explanation">${escapeHtml(explanation)}</p>` : '') +
     `</div></li>`
   );
 }
@@ -119,7 +124,7 @@ function suggestionCard(s: SuggestionJson): string {
     : 'not validated';
   return (
     `<li class="suggestion${s.shown ? ' shown' : ' held'}"><header><strong>${escapeHtml(s.title)}</strong>` +
-    `<span class="badge ${s.shown ? 'correct' : 'unknown'}">${s.shown ? 'shown' : 'held'}</span></header>` +
+    `<span class="badge ${s.shown ? 'correct' : 'unknown'}">${s.shown ? (s.display === 'high' ? 'preferred' : 'shown') : 'held'}</span></header>` +
     `<p class="meta">${escapeHtml(s.origin)} · ${escapeHtml(validation)} · p(accept) ${pct(s.p_accept)}%` +
     (s.reason ? ` · ${escapeHtml(s.reason)}` : '') +
     `</p>` +
@@ -134,6 +139,7 @@ export function renderTraceHtml(input: TraceViewInput): string {
   const { report, nonce } = input;
   const test = pickTest(report, input.testId);
   const steps = test ? stepsForTest(report, test.id) : [];
+  const start = startStep(steps);
   const counts = summarize(report);
   const maxCode = input.maxCodeLines ?? 12;
   const csp = `default-src 'none'; style-src ${input.cspSource}; img-src ${input.cspSource}; script-src 'nonce-${nonce}';`;
@@ -146,7 +152,7 @@ export function renderTraceHtml(input: TraceViewInput): string {
       : '';
   const timeline = test
     ? steps.length
-      ? `<ol class="timeline" aria-label="Blocks executed by ${escapeHtml(test.id)}">${steps.map((s) => stepCard(s, input.documentLines, maxCode, steps.length)).join('')}</ol>`
+      ? `<ol class="timeline" aria-label="Blocks executed by ${escapeHtml(test.id)}">${steps.map((s, i) => stepCard(s, input.documentLines, maxCode, steps.length, steps.length > 1 && i === start)).join('')}</ol>`
       : test.outcome === 'passed'
         ? `<p class="passed"><span aria-hidden="true">✓</span> <code>${escapeHtml(test.id)}</code> passes. Block traces are kept for failing tests.</p>`
         : `<p class="muted">No block of this file ran during <code>${escapeHtml(test.id)}</code>.</p>`
