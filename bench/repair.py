@@ -64,6 +64,19 @@ def block_hits(report, truth: list[int]) -> dict[str, bool]:
     return {f"top{k}": bool(truth_blocks & set(ranked[:k])) for k in (1, 3)}
 
 
+def agreement(report, labels: dict[str, bool]) -> dict:
+    """For the first shown fix: does the report's top-ranked block hold its edit, and is it a multi-edit fix."""
+    from tracefix.localize import edited_blocks
+
+    shown = next((s for s in report.suggestions if s.shown), None)
+    if shown is None or report.segmentation is None:
+        return {}
+    edited = edited_blocks(report.segmentation, shown.edits)
+    top = report.blocks[0].block.id if report.blocks else None
+    multi = int(shown.features.get("edits", 1) or 1) > 1
+    return {"agree": top in edited, "multi_edit_shown": multi, "multi_edit_correct": multi and labels.get(shown.id, False)}
+
+
 def line_baseline(folder: Path, module: str, truth: list[int], timeout: float = 60.0) -> dict:
     """Ochiai over per-test line spectra of the visible tests."""
     try:
@@ -125,6 +138,7 @@ def run_program(corpus: Path, program: dict, settings, baseline: bool, suggestio
         row["shown_correct"] = sum(s.shown and labels.get(s.id, False) for s in report.suggestions)
         row["fixed"] = row["shown_correct"] > 0
         row["fixed_any"] = any(labels.values())
+        row.update(agreement(report, labels))
         for s in report.suggestions:
             v = s.validation
             suggestions_out.write(json.dumps({
@@ -160,6 +174,10 @@ def summarize(rows: list[dict]) -> dict:
         "shown": shown,
         "shown_precision": rate(sum(r["shown_correct"] for r in ok), shown),
         "median_seconds": median([r["seconds"] for r in rows if "seconds" in r]),
+        # The report's top block is the one the first shown fix edits (programs with a shown fix).
+        "agreement": rate(sum(bool(r.get("agree")) for r in ok if "agree" in r), sum(1 for r in ok if "agree" in r)),
+        "multi_edit_shown": sum(bool(r.get("multi_edit_shown")) for r in ok),
+        "multi_edit_correct": sum(bool(r.get("multi_edit_correct")) for r in ok),
     }
 
 
@@ -231,9 +249,10 @@ def report(rows: list[dict], args, settings, argv, t0: float, complete: bool) ->
     if not complete:
         return
     headers = ["programs", "n", "detect", "top1", "top3", "line top1", "line top3", "fix(shown)", "fix(any)",
-               "shown", "shown prec", "median s"]
+               "shown", "shown prec", "agree", "multi-edit ok/shown", "median s"]
     body = [[name, s["programs"], s["detection"], s["top1"], s["top3"], s["line_top1"], s["line_top3"],
-             s["fix_rate"], s["fix_rate_any"], s["shown"], s["shown_precision"],
+             s["fix_rate"], s["fix_rate_any"], s["shown"], s["shown_precision"], s["agreement"],
+             f"{s['multi_edit_correct']}/{s['multi_edit_shown']}",
              f"{s['median_seconds']:.1f}" if s["median_seconds"] is not None else None]
             for name, s in summary.items() if s["programs"]]
     print(table(headers, body))

@@ -100,3 +100,60 @@ def test_methods_and_doctest_failures(tmp_path):
     ranked = localize(seg, run, text)
     assert ranked[0].block.function == "Account.withdraw"
     assert "expected 7" in ranked[0].explanation
+
+
+# ---------------------------------------------------------------- after repair: mutants and the fix's block
+
+def _mutant(block, fixed=0, broken=0, touched=0):
+    from tracefix.repair.search import Mutant
+
+    return Mutant(block, fixed, broken, touched)
+
+
+def _scored(*pairs):
+    from tracefix.model import ScoredBlock
+
+    return [ScoredBlock(Block(bid, "f", n, n), score, "unknown", "Why.") for n, (bid, score) in enumerate(pairs, 1)]
+
+
+def test_blocks_whose_edits_flip_failing_tests_rise_and_inert_ones_fall():
+    from tracefix.localize import rerank
+
+    ranked = rerank(_scored(("f:B1", 0.9), ("f:B2", 0.6), ("f:B3", 0.5)),
+                    [_mutant("f:B1")] * 4 + [_mutant("f:B2", fixed=2, touched=2)], failing=2, passing=3)
+    assert [sb.block.id for sb in ranked] == ["f:B2", "f:B3", "f:B1"]
+    assert ranked[0].verdict == "incorrect" and "makes 2 of 2 failing tests pass" in ranked[0].explanation
+    assert "None of the 4 edits tried here changed how any failing test ends" in ranked[-1].explanation
+    assert ranked[1].suspiciousness == 0.5  # no candidate ran there: its score stands
+
+
+def test_breaking_passing_tests_counts_against_a_block():
+    from tracefix.localize import mutation_score
+
+    assert mutation_score(1, 0, 1, 1, 4) == 1.0
+    assert mutation_score(1, 4, 1, 1, 4) == 0.5
+    assert mutation_score(0, 0, 1, 2, 4) == 0.15  # changed how one of two failing tests fails
+    assert mutation_score(0, 2, 0, 2, 4) == 0.0
+
+
+def test_promoted_block_leads_strictly_so_any_sort_agrees():
+    from tracefix.localize import promote
+
+    blocks = _scored(("f:B1", 1.0), ("f:B2", 0.4), ("f:B3", 0.2))
+    ranked = promote(blocks, blocks[2].block, "A fix is here.")
+    assert ranked[0].block.id == "f:B3" and ranked[0].explanation == "A fix is here. Why."
+    assert ranked[0].suspiciousness > max(sb.suspiciousness for sb in ranked[1:])
+    assert sorted(ranked, key=lambda sb: -sb.suspiciousness) == ranked
+
+
+def test_edited_blocks_of_replacements_and_insertions():
+    from tracefix.edits import text_edits
+    from tracefix.localize import edited_blocks
+
+    text = "def f(xs):\n    total = 0\n    for x in xs:\n        total += x\n\n\ndef g():\n    return 1\n"
+    seg = segment.segment(text)
+    by_line = {b.start_line: b.id for b in seg.blocks if b.function == "f"}
+    changed = text.replace("total += x", "total -= x")
+    assert edited_blocks(seg, text_edits(text, changed)) == [by_line[4]]
+    appended = text.replace("        total += x\n", "        total += x\n    return total\n")
+    assert edited_blocks(seg, text_edits(text, appended)) == [seg.block_at(4).id]

@@ -9,6 +9,7 @@ import pytest
 from tracefix.config import Settings
 from tracefix.edits import apply_edits
 from tracefix.engine import Request, debug, read_source
+from tracefix.localize import edited_blocks
 
 EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "examples")
 SETTINGS = Settings(repair_seconds=90, workers=2)
@@ -38,7 +39,11 @@ def check_suggestions(report):
 
 
 def test_grading_example_gets_the_boundary_fix():
-    best = check_suggestions(run(os.path.join(EXAMPLES, "grading.py")))
+    report = run(os.path.join(EXAMPLES, "grading.py"))
+    best = check_suggestions(report)
+    # The report's top suspect is the block the fix edits, and the explanation says so.
+    assert report.blocks[0].block.id in edited_blocks(report.segmentation, best.edits)
+    assert "is suspect #1" in best.explanation
     assert "if score >= 90:" in best.new_text
     assert best.title == "Use `>=` instead of `>` in the `score` check"
     assert best.validation.passed == best.validation.total == 3
@@ -201,3 +206,48 @@ def test_trace_evaluator_only_computes_on_plain_data():
     for src in ("s * 10**9", "obj.x", "open('f')", "__import__('os')", "2 ** 10000"):
         with pytest.raises(Unknown):
             evaluate(pyast.parse(src, mode="eval").body, env)
+
+
+def test_overfitting_guards_flag_an_edit_that_special_cases_the_failing_input(tmp_path):
+    from tracefix import discover, segment, trace
+    from tracefix.localize import failures
+    from tracefix.model import Validation
+    from tracefix.repair.overfit import overfitting
+    from tracefix.repair.search import Outcome
+    from tracefix.repair.source import Candidate
+
+    path = write(tmp_path, "fact.py", """\
+        def fact(n):
+            out = 1
+            for k in range(2, n):
+                out *= k
+            return out
+
+
+        def test_five():
+            assert fact(5) == 120
+
+
+        def test_small():
+            assert fact(1) == 1
+            assert fact(2) == 1 or fact(2) == 2
+        """)
+    text = path.read_text()
+    seg = segment.segment(text)
+    tests = discover.discover(str(path), text)
+    base = trace.run_tests(str(path), text, seg, tests, SETTINGS)
+    facts = failures(seg, base, text)
+    cheat = text.replace("    out = 1\n", "    if n == 5:\n        return 120\n    out = 1\n")
+    honest = text.replace("range(2, n)", "range(2, n + 1)")
+
+    def guard(new_text):
+        cand = Candidate(0, len(text), new_text, "test", 1, "", "", "", 1.0, new_text=new_text)
+        return overfitting(str(path), text, seg, tests, base, Outcome(cand, Validation([], [], 0, 0), base), facts,
+                           SETTINGS, None, threading.Event(), float("inf"))
+
+    cheated, fixed = guard(cheat), guard(honest)
+    assert cheated.features["test_literals"] == 2 and cheated.features["const_return"]
+    assert not fixed.features["test_literals"] and not fixed.features["const_return"]
+    assert not fixed.features["deletes_code"] and cheated.suspect > fixed.suspect
+    # fact(2) returns 2 instead of 1 under the honest fix: what a passing test computes changed.
+    assert fixed.features["passing_drift"] == 1.0 and cheated.features["passing_drift"] == 0.0

@@ -33,7 +33,9 @@ from tracefix.model import Report, Suggestion
 NO_FAILING = "no failing test to check a fix against"
 TYPING_MS = 600  # an edit younger than this means the user is still typing
 FEATURES = ("bias", "all_pass", "fixed_frac", "log_tests", "log_lines", "log_tokens", "top_block",
-            "inv_rank", "llm", "agreement", "op_prior", "user_op")
+            "inv_rank", "llm", "agreement", "op_prior", "user_op",
+            # Overfitting guards (repair/overfit.py): signs a fix passes the visible tests without being right.
+            "drift", "deletes", "const_return", "test_literal", "multi_edit")
 # Prior variance of each weight around the corpus fit: small where the corpus speaks for
 # every user, large for the user's own history, which only this user can inform.
 PRIOR_VAR = {name: 0.1 for name in FEATURES} | {"bias": 0.5, "user_op": 1.0, "op_prior": 0.3}
@@ -143,12 +145,17 @@ def vector(features: dict[str, Any], user: tuple[int, int] = (0, 0),
         llm * _num(features, "sample_agreement"),
         _logit(r0),
         _logit(r_user) - _logit(r0),
+        _num(features, "passing_drift"),
+        1.0 if features.get("deletes_code") else 0.0,
+        1.0 if features.get("const_return") else 0.0,
+        1.0 if _num(features, "test_literals") > 0 else 0.0,
+        1.0 if _num(features, "edits", 1) > 1 else 0.0,
     ]
 
 
 @dataclass
 class Posterior:
-    """Gaussian posterior over the weights: mean and full covariance (12×12)."""
+    """Gaussian posterior over the weights: mean and full covariance (one row and column per feature)."""
 
     mean: list[float]
     cov: list[list[float]]
@@ -289,6 +296,30 @@ def decide(report: Report, settings: Settings, store: FeedbackStore | None = Non
             _set(s, p, False, f"validated but unsure (p={p:.2f} < {show_at:.2f})", "low")
     if settings.precision > 0:  # the knob at 0 means "show every validated fix"
         _hold_alternatives(report.suggestions)
+    _point_at_shown_fix(report)
+
+
+def _point_at_shown_fix(report: Report) -> None:
+    """The top suspect is the block the first shown fix edits: the editor points where the fix is.
+
+    Repair already puts its best fix's block first; this covers a better-ranked fix held back here
+    (or an LLM fix), and restates the rank in the shown fix's explanation."""
+    from tracefix.explain import restate_rank
+    from tracefix.localize import edited_blocks, promote
+
+    shown = next((s for s in report.suggestions if s.shown), None)
+    if shown is None or not report.blocks or report.segmentation is None:
+        return
+    edited = edited_blocks(report.segmentation, shown.edits)
+    if not edited or report.blocks[0].block.id in edited:
+        return
+    order = {sb.block.id: i for i, sb in enumerate(report.blocks)}
+    home = min(edited, key=lambda b: order.get(b, len(order)))
+    block = next((b for b in report.segmentation.blocks if b.id == home), None)
+    if block is None:
+        return
+    report.blocks = promote(report.blocks, block, f"The shown fix ({shown.id}) edits this block.")
+    shown.explanation = restate_rank(shown.explanation, report.blocks[0])
 
 
 def _hold_alternatives(suggestions: list[Suggestion]) -> None:

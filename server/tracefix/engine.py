@@ -143,9 +143,11 @@ def debug(request: Request, progress: Progress | None = None,
 
     if settings.repair:
         progress("repairing", 55)
-        report.suggestions = repair.repair(request.path, text, seg, tests, run, report.blocks, settings,
-                                           python=python, cancel=cancel,
-                                           progress=lambda msg, pct: progress(msg, 55 + pct * 40 // 100))
+        repaired = repair.repair_and_rank(request.path, text, seg, tests, run, report.blocks, settings,
+                                          python=python, cancel=cancel,
+                                          progress=lambda msg, pct: progress(msg, 55 + pct * 40 // 100))
+        # The candidates' runs re-rank the blocks; the block a fix edits is shown as the top suspect.
+        report.suggestions, report.blocks = repaired.suggestions, repaired.blocks
         t = clock.lap("repair", t)
         check()
     if settings.llm.enabled:

@@ -6,6 +6,7 @@ the edit changes (the exact old and new text), and what the re-run showed.
 """
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from tracefix.localize import Failure, short
@@ -58,15 +59,24 @@ def explain(c: Candidate, v: Validation, failures: list[Failure], blocks: list[S
     fixed = [f for f in failures if f.test.id in v.fixed] or failures
     if fixed:
         parts.append(failure_sentence(fixed[0]))
-    sb = next((b for b in blocks if b.block.id == c.block), None)
-    if sb is not None:
+    # The rank said is the block's place in ``blocks`` as the report shows them, after repair re-ranked them.
+    rank = next((i for i, b in enumerate(blocks) if b.block.id == c.block), None)
+    if rank is not None:
+        sb = blocks[rank]
         b = sb.block
         lines = f"line {b.start_line}" if b.start_line == b.end_line else f"lines {b.start_line}-{b.end_line}"
         why = sb.explanation[:1].lower() + sb.explanation[1:]
-        parts.append(f"Block {b.id} ({lines}) is suspect #{c.block_rank + 1} "
+        parts.append(f"Block {b.id} ({lines}) is suspect #{rank + 1} "
                      f"(suspiciousness {sb.suspiciousness:.2f}): {why}")
     parts.append(edit_sentence(c))
     if c.evidence:
         parts.append(c.evidence[:1].upper() + c.evidence[1:] + ".")
     parts.append(rerun_sentence(v, len(failures)))
     return " ".join(p if p.endswith((".", "…")) else p + "." for p in parts)
+
+
+def restate_rank(explanation: str, top: ScoredBlock) -> str:
+    """``explanation`` with its sentence about the fixed block's rank saying it is now the top suspect."""
+    pattern = rf"Block {re.escape(top.block.id)} (\([^)]*\)) is suspect #\d+ \(suspiciousness [0-9.]+\)"
+    return re.sub(pattern, lambda m: f"Block {top.block.id} {m.group(1)} is suspect #1 "
+                                     f"(suspiciousness {top.suspiciousness:.2f})", explanation, count=1)

@@ -279,3 +279,110 @@ def failures(seg: Segmentation, run: RunResult, text: str) -> list[Failure]:
     """The per-test failure facts the repair and explanation stages reuse."""
     tree = parse(text)
     return [analyse_failure(t, run, seg, tree) for t in run.tests if t.outcome in FAILING]
+
+
+# ----------------------------------------------------------------------------------------------
+# After repair: what the candidate runs showed (mutation-based localization, Metallaxis/MUSE style).
+
+W_MUTATION = 0.5  # weight of the mutation evidence once a block has enough mutants
+MUTANTS_FOR_CONFIDENCE = 4  # fewer mutants at a block say less about it
+PROMOTION_GAP = 0.01  # a promoted block leads the next one by this much
+
+
+def mutation_score(fixed: int, broken: int, touched: int, failing: int, passing: int) -> float:
+    """How strongly one mutant implicates its block: making failing tests pass counts most, changing
+    how they fail counts a little (Metallaxis), breaking passing tests counts against (MUSE)."""
+    if failing <= 0:
+        return 0.0
+    score = 0.7 * fixed / failing + 0.3 * touched / failing - 0.5 * broken / max(1, passing)
+    return min(1.0, max(0.0, score))
+
+
+def rerank(scored: list[ScoredBlock], mutants, failing: int, passing: int) -> list[ScoredBlock]:
+    """Blocks re-scored with the repair search's runs: every candidate is a mutant of its block.
+
+    ``mutants`` are records with ``block``, ``fixed``, ``broken`` and ``touched``. A block whose
+    edits flip failing tests gains; one whose edits changed nothing for any failing test loses, in
+    proportion to how many edits were tried there. Blocks no candidate touched keep their score."""
+    by_block: dict[str, list] = {}
+    for m in mutants:
+        by_block.setdefault(m.block, []).append(m)
+    out = []
+    for sb in scored:
+        tried = by_block.get(sb.block.id)
+        if not tried or failing <= 0:
+            out.append(sb)
+            continue
+        best = max(tried, key=lambda m: mutation_score(m.fixed, m.broken, m.touched, failing, passing))
+        evidence = mutation_score(best.fixed, best.broken, best.touched, failing, passing)
+        confidence = max(min(1.0, len(tried) / MUTANTS_FOR_CONFIDENCE), best.fixed / failing)
+        w = W_MUTATION * confidence
+        score = round(min(1.0, (1 - w) * sb.suspiciousness + w * evidence), 4)
+        sentence = _mutation_sentence(best, len(tried), failing)
+        verdict = "incorrect" if best.fixed == failing and not best.broken else sb.verdict
+        out.append(ScoredBlock(sb.block, score, verdict, f"{sb.explanation.rstrip('.')}. {sentence}"))
+    out.sort(key=lambda s: (-s.suspiciousness, s.block.start_line))
+    return out
+
+
+def _mutation_sentence(best, tried: int, failing: int) -> str:
+    edits = f"{tried} edit{'s' * (tried != 1)} tried here"
+    if best.fixed == failing and not best.broken:
+        return fix_sentence(failing, failing)
+    if best.fixed:
+        broke = f" (and broke {best.broken} passing)" if best.broken else ""
+        return f"Of {edits}, one made {best.fixed} of {failing} failing tests pass{broke}."
+    if best.touched:
+        return f"Of {edits}, one changed how {best.touched} of {failing} failing tests fail."
+    return f"None of the {edits} changed how any failing test ends."
+
+
+def fix_sentence(fixed: int, failing: int) -> str:
+    return f"A validated edit here makes {fixed} of {failing} failing test{'s' * (failing != 1)} pass."
+
+
+def promote(scored: list[ScoredBlock], block: Block, why: str) -> list[ScoredBlock]:
+    """``block`` first, with ``why`` leading its explanation: a validated fix there outranks any score.
+
+    The report, the CLI's "most suspicious" and the editor's diagnostics then point where the fix is."""
+    if scored and scored[0].block.id == block.id:
+        return scored
+    own = next((s for s in scored if s.block.id == block.id), None)
+    rest = [s for s in scored if s.block.id != block.id]
+    top = max((s.suspiciousness for s in rest), default=0.0)
+    lead = min(1.0, top + PROMOTION_GAP)
+    # Everything else stays strictly below, so sorting by score (as the editor does) agrees.
+    rest = [s if s.suspiciousness < lead else ScoredBlock(s.block, round(lead - PROMOTION_GAP, 4), s.verdict,
+                                                          s.explanation) for s in rest]
+    explanation = why if own is None else own.explanation if why in own.explanation else f"{why} {own.explanation}"
+    return [ScoredBlock(block, round(lead, 4), "incorrect", explanation)] + rest
+
+
+def edited_blocks(seg: Segmentation, edits: list[dict]) -> list[str]:
+    """Ids of the blocks a suggestion's LSP edits (0-based lines) change, in document order.
+
+    A replaced line belongs to the innermost block holding it. Text inserted at the start of a line
+    joins the block of that line, unless that line is outside every function (the end of one, a blank
+    line): then it extends the function above it, as an appended `return` does."""
+    out: list[str] = []
+    for e in edits:
+        start, end = e["range"]["start"], e["range"]["end"]
+        first, last = start["line"] + 1, end["line"] + 1
+        if last > first and end["character"] == 0:
+            last -= 1  # the range stops at the start of its last line: that line is untouched
+        lines = range(first, last + 1)
+        if start == end:
+            lines = [_insertion_line(seg, first)]
+        for line in lines:
+            b = seg.block_at(line)
+            if b is not None and b.id not in out:
+                out.append(b.id)
+    return out
+
+
+def _insertion_line(seg: Segmentation, line: int) -> int:
+    for candidate in range(line, max(0, line - 4), -1):
+        b = seg.block_at(candidate)
+        if b is not None and b.function != "<module>":
+            return candidate
+    return line

@@ -1,29 +1,43 @@
 """The offline repair engine (DESIGN.md §1 step 5): mutation operators at the most suspicious
 blocks, ordered by what the trace predicts, validated by re-running the tests.
 
-If no single edit fixes every failing test but one fixes some, a second round traces the
-partly fixed text and searches again from there (bugs often come in pairs); the combined
-edit is validated against the original run like any other candidate.
+If no single edit fixes every failing test, partial fixes whose fixed tests complement each
+other are merged and validated together; then a second round traces the best partial fix and
+searches again from there (bugs often come in pairs). A combined edit is validated against the
+original run like any other candidate.
+
+Every candidate run is also a mutant of its block: what the runs showed re-ranks the blocks
+(``localize.rerank``), and the block a validated fix edits is put first, so the report points
+where the fix is.
 """
 from __future__ import annotations
 
 import re
 import threading
 import time
+from dataclasses import dataclass
 from typing import Callable
 
 from tracefix.config import Settings
 from tracefix.edits import text_edits, unified_diff
 from tracefix.explain import explain
-from tracefix.localize import failures as failure_facts, localize, parse
+from tracefix.localize import edited_blocks, failures as failure_facts, fix_sentence, localize, parse, promote, rerank
 from tracefix.model import RunResult, ScoredBlock, Segmentation, Suggestion, TestCase
+from tracefix.repair.combine import complementary, merged
 from tracefix.repair.context import Context
 from tracefix.repair.generate import candidates
-from tracefix.repair.search import Outcome, search
+from tracefix.repair.overfit import overfitting
+from tracefix.repair.search import Mutant, Outcome, search
 from tracefix.repair.source import Candidate
 from tracefix.validate import FAILING, compare, is_improvement, rank_key
 
 MAX_SUGGESTIONS = 3
+
+
+@dataclass
+class Repaired:
+    suggestions: list[Suggestion]
+    blocks: list[ScoredBlock]  # the ranking once the candidates' runs are taken into account
 
 
 def repair(path: str, text: str, seg: Segmentation, tests: list[TestCase], run: RunResult,
@@ -31,37 +45,82 @@ def repair(path: str, text: str, seg: Segmentation, tests: list[TestCase], run: 
            cancel: threading.Event | None = None,
            progress: Callable[[str, int], None] | None = None) -> list[Suggestion]:
     """Validated suggestions (strict improvements only), best first."""
+    return repair_and_rank(path, text, seg, tests, run, blocks, settings, python, cancel, progress).suggestions
+
+
+def repair_and_rank(path: str, text: str, seg: Segmentation, tests: list[TestCase], run: RunResult,
+                    blocks: list[ScoredBlock], settings: Settings, python: str | None = None,
+                    cancel: threading.Event | None = None,
+                    progress: Callable[[str, int], None] | None = None) -> Repaired:
+    """Validated suggestions, best first, and the blocks re-ranked by what the candidate runs showed."""
     cancel = cancel or threading.Event()
     progress = progress or (lambda _m, _p: None)
     if cancel.is_set() or settings.max_candidates <= 0 or not any(t.outcome in FAILING for t in run.tests):
-        return []
+        return Repaired([], blocks)
     start = time.monotonic()
     deadline = start + settings.repair_seconds
+    mutants: list[Mutant] = []
     outcomes, tried = _round(path, text, seg, tests, run, blocks, settings, python, cancel, progress, deadline,
-                             settings.max_candidates)
+                             settings.max_candidates, mutants)
     failing = sum(1 for t in run.tests if t.outcome in FAILING)
-    best_fixed = max((len(o.validation.fixed) for o in outcomes), default=0)
-    if outcomes and best_fixed < failing and not cancel.is_set() and time.monotonic() < deadline:
+    if _incomplete(outcomes, failing, cancel, deadline):
+        more, tried2 = _combine_partials(path, text, seg, tests, run, outcomes, settings, python, cancel, progress,
+                                         deadline)
+        outcomes += more
+        tried += tried2
+    if _incomplete(outcomes, failing, cancel, deadline):
         more, tried2 = _second_round(path, text, seg, tests, run, outcomes, settings, python, cancel, progress,
                                      deadline)
         outcomes += more
         tried += tried2
     facts = failure_facts(seg, run, text)
-    outcomes.sort(key=lambda o: rank_key(o.validation, o.candidate.edit_size(text), o.candidate.block_rank))
-    suggestions = []
-    seen = set()
+    outcomes = _distinct(sorted(outcomes, key=lambda o: rank_key(o.validation, o.candidate.edit_size(text),
+                                                                  o.candidate.block_rank)))[:MAX_SUGGESTIONS]
+    guards = [overfitting(path, text, seg, tests, run, o, facts, settings, python, cancel, deadline)
+              for o in outcomes]
+    order = sorted(range(len(outcomes)), key=lambda i: (-len(outcomes[i].validation.fixed), guards[i].suspect,
+                                                        i))
+    outcomes, guards = [outcomes[i] for i in order], [guards[i] for i in order]
+    passing = sum(1 for t in run.tests if t.outcome == "passed")
+    ranked = rerank(blocks, mutants, failing, passing)
+    if outcomes:
+        ranked = _agree(ranked, seg, text, outcomes[0], failing)
+    suggestions = [_suggestion(i + 1, path, text, o, g.features, facts, ranked, tried)
+                   for i, (o, g) in enumerate(zip(outcomes, guards))]
+    return Repaired(suggestions, ranked)
+
+
+def _incomplete(outcomes: list[Outcome], failing: int, cancel: threading.Event, deadline: float) -> bool:
+    """Some partial fix exists, none fixes every failing test, and there is time to look further."""
+    best_fixed = max((len(o.validation.fixed) for o in outcomes), default=0)
+    return bool(outcomes) and best_fixed < failing and not cancel.is_set() and time.monotonic() < deadline
+
+
+def _distinct(outcomes: list[Outcome]) -> list[Outcome]:
+    seen: set[str] = set()
+    out = []
     for o in outcomes:
-        if o.candidate.new_text in seen:
-            continue
-        seen.add(o.candidate.new_text)
-        suggestions.append(_suggestion(len(suggestions) + 1, path, text, o, facts, blocks, tried))
-        if len(suggestions) >= MAX_SUGGESTIONS:
-            break
-    return suggestions
+        if o.candidate.new_text not in seen:
+            seen.add(o.candidate.new_text)
+            out.append(o)
+    return out
+
+
+def _agree(ranked: list[ScoredBlock], seg: Segmentation, text: str, best: Outcome,
+           failing: int) -> list[ScoredBlock]:
+    """The block the best fix edits goes first: a validated edit is the strongest evidence there is."""
+    edited = edited_blocks(seg, text_edits(text, best.candidate.new_text)) or [best.candidate.block]
+    order = {sb.block.id: i for i, sb in enumerate(ranked)}
+    home = min(edited, key=lambda b: order.get(b, len(order)))
+    block = next((b for b in seg.blocks if b.id == home), None)
+    if block is None:
+        return ranked
+    best.candidate.block = home  # what its explanation names
+    return promote(ranked, block, fix_sentence(len(best.validation.fixed), failing))
 
 
 def _round(path, text, seg, tests, run, blocks, settings, python, cancel, progress, deadline, limit,
-           ) -> tuple[list[Outcome], int]:
+           mutants: list[Mutant] | None = None) -> tuple[list[Outcome], int]:
     tree = parse(text)
     if tree is None:
         return [], 0
@@ -70,6 +129,17 @@ def _round(path, text, seg, tests, run, blocks, settings, python, cancel, progre
     for i, c in enumerate(cands):
         c.order = i + 1
     progress(f"validating {len(cands)} candidate fixes", 0)
+    return search(path, seg, tests, run, cands, settings, python, cancel, deadline, progress, mutants)
+
+
+def _combine_partials(path, text, seg, tests, run, outcomes, settings, python, cancel, progress, deadline
+                      ) -> tuple[list[Outcome], int]:
+    """Validate the merge of partial fixes that each fix some failing tests and together fix more."""
+    pairs = complementary(outcomes)
+    if not pairs:
+        return [], 0
+    cands = [merged(text, a.candidate, b.candidate) for a, b in pairs]
+    progress(f"validating {len(cands)} combined fixes", 0)
     return search(path, seg, tests, run, cands, settings, python, cancel, deadline, progress)
 
 
@@ -92,20 +162,13 @@ def _second_round(path, text, seg, tests, run, outcomes, settings, python, cance
         v = compare(run, o.run)
         if not is_improvement(v):
             continue
-        c, f = o.candidate, first.candidate
-        both = Candidate(0, len(text), o.candidate.new_text, f"{f.operator}+{c.operator}", min(f.line, c.line),
-                         f"{f.old} / {c.old}".strip(" /"), f"{f.new} / {c.new}".strip(" /"),
-                         f"{f.title}; and {c.title[:1].lower() + c.title[1:]}", 0.0,
-                         block=f.block, block_rank=f.block_rank, new_text=c.new_text,
-                         evidence=" ".join(e for e in (f.evidence, c.evidence) if e))
-        both.order = f.order + c.order
-        both.parts = [f, c]
+        both = merged(text, first.candidate, o.candidate, new_text=o.candidate.new_text)
         out.append(Outcome(both, v, o.run))
     return out, tried
 
 
-def _suggestion(n: int, path: str, text: str, o: Outcome, facts, blocks: list[ScoredBlock],
-                tried: int) -> Suggestion:
+def _suggestion(n: int, path: str, text: str, o: Outcome, guard_features: dict, facts,
+                blocks: list[ScoredBlock], tried: int) -> Suggestion:
     import os
 
     c, v = o.candidate, o.validation
@@ -120,6 +183,7 @@ def _suggestion(n: int, path: str, text: str, o: Outcome, facts, blocks: list[Sc
         features={"operator": c.operator, "edit_lines": len(changed), "edit_tokens": edit_tokens,
                   "block_rank": c.block_rank, "in_top_block": c.block_rank == 0, "tests_fixed": len(v.fixed),
                   "tests_total": v.total, "tests_broken": len(v.broken), "tests_passed": v.passed,
-                  "origin": "template",
+                  "origin": "template", "block": c.block, "edits": max(1, len(c.parts)),
+                  **guard_features,
                   # Search diagnostics for benchmarks: where this candidate sat in the order, how many ran.
                   "candidate_order": c.order, "candidates_validated": tried})

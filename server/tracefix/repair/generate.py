@@ -9,10 +9,12 @@ the failing and passing tests actually had (see ``evaluate``).
 from __future__ import annotations
 
 import ast
+import warnings
 from typing import Iterable
 
 from tracefix.localize import is_test_function
 from tracefix.model import ScoredBlock
+from tracefix.repair import conversions, names, structure
 from tracefix.repair import operators as ops
 from tracefix.repair.context import Context
 from tracefix.repair.evaluate import Unknown, evaluate, literal
@@ -70,7 +72,9 @@ def _safely(gen: Iterable[Candidate]) -> Iterable[Candidate]:
 
 def _compiles(text: str, path: str) -> bool:
     try:
-        compile(text, path, "exec", dont_inherit=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a candidate's `x is 0` would warn on the user's terminal
+            compile(text, path, "exec", dont_inherit=True)
         return True
     except (SyntaxError, ValueError):
         return False
@@ -95,12 +99,30 @@ def _for_block(ctx: Context, sb: ScoredBlock, exc_lines: dict[int, dict]) -> Ite
                 yield from ops.function_swap(ctx, node)
                 yield from ops.wrong_variable(ctx, node, scope)
         yield from ops.return_value(ctx, stmt, block.id, scope)
-        if stmt.lineno in exc_lines:
-            yield from ops.exception_guard(ctx, stmt, exc_lines[stmt.lineno])
+        yield from conversions.return_conversion(ctx, stmt, block.id)
+        yield from structure.sibling_statement(ctx, stmt)
+        exc = _raised_at(stmt, exc_lines)
+        if exc is not None:
+            # What the exception says (its type and message, the traced values) picks the repair.
+            yield from names.attribute_name(ctx, stmt, exc)
+            yield from names.call_arguments(ctx, stmt, exc)
+            yield from conversions.at_type_error(ctx, stmt, exc)
+            yield from structure.except_type(ctx, stmt, exc)
+            yield from structure.none_guard(ctx, stmt, exc)
+            yield from ops.exception_guard(ctx, stmt, exc)
         yield from ops.delete_statement(ctx, stmt)
         if func is not None and func not in funcs_done:
             funcs_done.add(func)
             yield from _function_level(ctx, func, scope)
+
+
+def _raised_at(stmt: ast.stmt, exc_lines: dict[int, dict]) -> dict | None:
+    """The exception a failing test raised on one of the statement's lines (a call spread over lines
+    raises on the line of the failing part), unless the statement is a compound one's header."""
+    if isinstance(stmt, (ast.If, ast.While, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith, ast.Try)):
+        return exc_lines.get(stmt.lineno)
+    return next((exc_lines[n] for n in range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1)
+                 if n in exc_lines), None)
 
 
 def _function_level(ctx: Context, func: ast.FunctionDef, scope: list[str]) -> Iterable[Candidate]:

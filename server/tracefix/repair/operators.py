@@ -24,7 +24,9 @@ CMP_SWAPS = {ast.Lt: [(ast.LtE, 1.0), (ast.Gt, 0.5), (ast.GtE, 0.35)],
              ast.Gt: [(ast.GtE, 1.0), (ast.Lt, 0.5), (ast.LtE, 0.35)],
              ast.GtE: [(ast.Gt, 1.0), (ast.LtE, 0.5), (ast.Lt, 0.35)],
              ast.Eq: [(ast.NotEq, 0.7), (ast.LtE, 0.3), (ast.GtE, 0.3)],
-             ast.NotEq: [(ast.Eq, 0.7)], ast.Is: [(ast.IsNot, 0.7)], ast.IsNot: [(ast.Is, 0.7)],
+             ast.NotEq: [(ast.Eq, 0.7)],
+             # `is` compares identity: right for None, wrong for numbers and strings (small ones are cached).
+             ast.Is: [(ast.IsNot, 0.7), (ast.Eq, 0.6)], ast.IsNot: [(ast.Is, 0.7), (ast.NotEq, 0.6)],
              ast.In: [(ast.NotIn, 0.7)], ast.NotIn: [(ast.In, 0.7)]}
 BIN_TOKENS = {ast.Add: r"\+", ast.Sub: r"-", ast.Mult: r"\*(?!\*)", ast.Div: r"/(?!/)", ast.FloorDiv: r"//",
               ast.Mod: r"%", ast.Pow: r"\*\*"}

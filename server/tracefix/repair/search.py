@@ -8,6 +8,7 @@ When the time budget runs out, or the caller cancels, runs in flight are stopped
 """
 from __future__ import annotations
 
+import re
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -27,10 +28,34 @@ class Outcome:
     run: RunResult
 
 
+@dataclass
+class Mutant:
+    """What one validated candidate did to the tests, kept whether or not it improved anything:
+    every candidate is also a mutant of its block, evidence for localization (Metallaxis/MUSE)."""
+
+    block: str  # the block the edit sits in
+    fixed: int  # failing tests it made pass
+    broken: int  # passing tests it made fail
+    touched: int  # failing tests whose outcome or failure message it changed (fixed ones included)
+
+
+def touched(baseline: RunResult, candidate: RunResult) -> int:
+    """Failing tests of ``baseline`` that end differently under ``candidate`` (outcome or message)."""
+    after = {t.id: (t.outcome, _stable(t.message)) for t in candidate.tests}
+    return sum(1 for t in baseline.tests
+               if t.outcome in FAILING and after.get(t.id) != (t.outcome, _stable(t.message)))
+
+
+def _stable(message: str) -> str:
+    """A failure message without what differs between two runs of the same code (object addresses)."""
+    return re.sub(r"0x[0-9a-fA-F]+", "0x?", message or "")
+
+
 def search(path: str, seg: Segmentation, tests: list[TestCase], baseline: RunResult, cands: list[Candidate],
            settings: Settings, python: str | None, cancel: threading.Event, deadline: float,
-           progress: Callable[[str, int], None]) -> tuple[list[Outcome], int]:
-    """(strict improvements found, candidates validated)."""
+           progress: Callable[[str, int], None], mutants: list[Mutant] | None = None
+           ) -> tuple[list[Outcome], int]:
+    """(strict improvements found, candidates validated); every finished run is appended to ``mutants``."""
     failing = sum(1 for t in baseline.tests if t.outcome in FAILING)
     # A mutation can turn a loop infinite; don't let one candidate eat the whole budget. The
     # traced baseline is slower than an untraced re-run, so a few times its duration is ample.
@@ -64,6 +89,9 @@ def search(path: str, seg: Segmentation, tests: list[TestCase], baseline: RunRes
                     continue
                 if halt.is_set() and run.error:
                     continue  # stopped by us: says nothing about the candidate
+                if mutants is not None and cand.block:
+                    mutants.append(Mutant(cand.block, len(validation.fixed), len(validation.broken),
+                                          touched(baseline, run)))
                 if is_improvement(validation):
                     found.append(Outcome(cand, validation, run))
                     if len(validation.fixed) == failing:
