@@ -74,7 +74,8 @@ def agreement(report, labels: dict[str, bool]) -> dict:
     edited = edited_blocks(report.segmentation, shown.edits)
     top = report.blocks[0].block.id if report.blocks else None
     multi = int(shown.features.get("edits", 1) or 1) > 1
-    return {"agree": top in edited, "multi_edit_shown": multi, "multi_edit_correct": multi and labels.get(shown.id, False)}
+    return {"agree": top in edited, "multi_edit_shown": multi,
+            "multi_edit_correct": multi and labels.get(shown.id, False)}
 
 
 def line_baseline(folder: Path, module: str, truth: list[int], timeout: float = 60.0) -> dict:

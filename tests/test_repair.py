@@ -251,3 +251,32 @@ def test_overfitting_guards_flag_an_edit_that_special_cases_the_failing_input(tm
     assert not fixed.features["deletes_code"] and cheated.suspect > fixed.suspect
     # fact(2) returns 2 instead of 1 under the honest fix: what a passing test computes changed.
     assert fixed.features["passing_drift"] == 1.0 and cheated.features["passing_drift"] == 0.0
+
+
+def test_neighbouring_inputs_show_a_fix_that_raises_outside_the_failing_input(tmp_path):
+    from tracefix.repair import neighbours
+
+    path = write(tmp_path, "avg.py", """\
+        def average(xs):
+            if not xs:
+                return 0
+            return sum(xs) / (len(xs) + 1)
+
+
+        def test_one():
+            assert average([4]) == 4
+        """)
+    text = path.read_text()
+    call = ("average", ([4],))
+    assert neighbours.neighbours(call[1]) == [([],), ([4, 4],)]
+
+    def tokens(new_text):
+        return neighbours.tokens(str(path), new_text, call, SETTINGS, None, threading.Event())
+
+    original = tokens(text)
+    right = tokens(text.replace("(len(xs) + 1)", "len(xs)"))
+    cheat = tokens(text.replace("sum(xs) / (len(xs) + 1)", "xs[0]").replace("    if not xs:\n        return 0\n", ""))
+    assert right[0] == original[0] != right[1]  # same on the empty list, right where the bug was
+    assert neighbours.compare(original, right) == {"neighbour_changed": 0.5, "neighbour_errors": 0.0}
+    assert cheat[0] == "!IndexError"  # the original returned 0 there
+    assert neighbours.compare(original, cheat)["neighbour_errors"] == 0.5

@@ -26,7 +26,7 @@ from tracefix.model import RunResult, ScoredBlock, Segmentation, Suggestion, Tes
 from tracefix.repair.combine import complementary, merged
 from tracefix.repair.context import Context
 from tracefix.repair.generate import candidates
-from tracefix.repair.overfit import overfitting
+from tracefix.repair.overfit import Baseline, overfitting
 from tracefix.repair.search import Mutant, Outcome, search
 from tracefix.repair.source import Candidate
 from tracefix.validate import FAILING, compare, is_improvement, rank_key
@@ -76,7 +76,8 @@ def repair_and_rank(path: str, text: str, seg: Segmentation, tests: list[TestCas
     facts = failure_facts(seg, run, text)
     outcomes = _distinct(sorted(outcomes, key=lambda o: rank_key(o.validation, o.candidate.edit_size(text),
                                                                   o.candidate.block_rank)))[:MAX_SUGGESTIONS]
-    guards = [overfitting(path, text, seg, tests, run, o, facts, settings, python, cancel, deadline)
+    base = Baseline.measure(path, text, run, facts, settings, python, cancel) if outcomes else None
+    guards = [overfitting(path, text, seg, tests, run, o, facts, settings, python, cancel, deadline, base)
               for o in outcomes]
     order = sorted(range(len(outcomes)), key=lambda i: (-len(outcomes[i].validation.fixed), guards[i].suspect,
                                                         i))

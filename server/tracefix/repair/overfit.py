@@ -7,7 +7,10 @@ gives such an edit away, each measured and handed to the decide model as a featu
                    should leave what the passing tests compute alone;
   * deletes_code   the edit removes statements;
   * const_return   the edit adds a `return <constant>`;
-  * test_literals  the edit brings in literal values the failing tests used (`if n == 7:`).
+  * test_literals  the edit brings in literal values the failing tests used (`if n == 7:`);
+  * neighbour_changed / neighbour_errors  on inputs next to the failing test's arguments, how often
+                   the patched function's result differs from the original's, and how often it
+                   raises where the original returned (repair/neighbours.py).
 ``suspect`` counts the flags raised; among fixes of equal reach the less suspect one ranks first.
 """
 from __future__ import annotations
@@ -21,6 +24,7 @@ from dataclasses import dataclass, field
 from tracefix.config import Settings
 from tracefix.localize import Failure, is_test_function
 from tracefix.model import RunResult, Segmentation, TestCase
+from tracefix.repair import neighbours
 from tracefix.repair.evaluate import Unknown, literal
 from tracefix.repair.search import Outcome
 
@@ -36,12 +40,28 @@ class Guard:
     def suspect(self) -> int:
         f = self.features
         return sum((f.get("passing_drift", 0) > 0, bool(f.get("deletes_code")), bool(f.get("const_return")),
-                    f.get("test_literals", 0) > 0))
+                    f.get("test_literals", 0) > 0, f.get("neighbour_errors", 0) > 0))
+
+
+@dataclass
+class Baseline:
+    """What the original program showed, computed once per repair and compared with each fix."""
+
+    call: tuple[str, tuple] | None = None  # the failing test's call into the document
+    tokens: list[str] | None = None  # the original's results on the call's neighbours
+
+    @classmethod
+    def measure(cls, path: str, text: str, run: RunResult, failures: list[Failure], settings: Settings,
+                python: str | None, cancel: threading.Event) -> "Baseline":
+        call = neighbours.failing_call(run, failures, _parse(text))
+        if call is None or cancel.is_set():
+            return cls()
+        return cls(call, neighbours.tokens(path, text, call, settings, python, cancel))
 
 
 def overfitting(path: str, text: str, seg: Segmentation, tests: list[TestCase], run: RunResult, outcome: Outcome,
                 failures: list[Failure], settings: Settings, python: str | None, cancel: threading.Event,
-                deadline: float) -> Guard:
+                deadline: float, base: Baseline | None = None) -> Guard:
     new_text = outcome.candidate.new_text
     old_tree, new_tree = _parse(text), _parse(new_text)
     features: dict = {}
@@ -53,6 +73,10 @@ def overfitting(path: str, text: str, seg: Segmentation, tests: list[TestCase], 
         drift = passing_drift(path, new_text, tests, run, settings, python, cancel)
         if drift is not None:
             features["passing_drift"] = drift
+    if base is not None and base.tokens and not cancel.is_set() and time.monotonic() < deadline + GRACE_S:
+        patched = neighbours.tokens(path, new_text, base.call, settings, python, cancel)
+        if patched is not None:
+            features.update(neighbours.compare(base.tokens, patched))
     return Guard(features)
 
 
