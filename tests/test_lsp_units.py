@@ -86,3 +86,63 @@ def test_a_fix_reshown_while_typing_is_one_ignore_not_one_per_save(tmp_path, mon
         time.sleep(0.05)
     time.sleep(0.2)
     assert sorted(e["key"] for e in FeedbackStore().events()) == ["k-other", "k-same"]
+
+
+def test_fix_titles_are_short_and_say_the_action_first():
+    from tracefix.lsp.code_actions import fix_title
+    from tracefix.model import Suggestion, Validation
+
+    def title(text, fixed=1):
+        return fix_title(Suggestion(id="s1", origin="template", title=text, explanation="", diff="", edits=[],
+                                    new_text="", validation=Validation(fixed=["t"] * fixed, broken=[], passed=1,
+                                                                       total=1)))
+    assert title("Use `>=` instead of `>` in the `score` check") == \
+        "Use `>=` instead of `>` in the `score` check (fixes 1 test)"
+    assert title("Use `stock.get(item, 0)` so a missing key does not raise KeyError", 2) == \
+        "Use `stock.get(item, 0)` (fixes 2 tests)"  # the qualifier goes first
+    long = title("Use `a_really_long_expression_name(with, many, arguments, and_more)` instead of `x`")
+    assert len(long) <= 60 and long.count("`") % 2 == 0 and "…" in long
+
+
+def test_a_fix_is_offered_only_on_lines_it_touches():
+    from lsprotocol import types
+
+    from tracefix.lsp.code_actions import touches
+
+    def rng(a, b):
+        return types.Range(start=types.Position(line=a, character=0), end=types.Position(line=b, character=5))
+    assert touches(rng(7, 7), rng(7, 7)) and touches(rng(5, 9), rng(7, 7))
+    assert not touches(rng(8, 8), rng(7, 7)) and not touches(rng(0, 0), rng(7, 10))
+
+
+def test_hover_explanations_drop_block_ids_and_scores():
+    from tracefix.lsp.trace_views import readable
+
+    text = ("t expected 'A' but got 'B'. Block letter:B1 (line 8) is suspect #1 (suspiciousness 0.78): ran. "
+            "The edit changes `>` to `>=` on line 8.")
+    assert readable(text) == "t expected 'A' but got 'B'. The edit changes `>` to `>=` on line 8."
+
+
+def test_a_rationale_agrees_only_with_the_visit_it_describes():
+    from tracefix.lsp.diagnostics import agrees
+    from tracefix.model import Visit
+
+    def visit(score, returned=None):
+        return Visit(test="t", iteration=0, before={"score": score}, after={"score": score}, returned=returned)
+    sentence = "Ran in t with score = 90 on the way to the wrong result 'B' (expected 'A')"
+    assert agrees(sentence, visit("90")) and not agrees(sentence, visit("95"))
+    assert agrees("Returned 'B' in t, where", visit("90", "'B'")) and not agrees("Returned 'B' in t, w", visit("9", "'A'"))
+
+
+def test_editor_settings_are_separate_from_the_engines_and_client_only_keys_are_ignored():
+    from tracefix.lsp.settings import Configuration
+
+    config = Configuration()
+    _, problems = config.update(workspace={"tracefix": {"codeLens": False, "inlayHints": {"enabled": False},
+                                                        "trace": {"server": "verbose"}, "runOn": "manual"}})
+    assert problems == []
+    assert config.default.editor.code_lens is False and config.default.editor.inlay_hints is False
+    assert config.default.editor.show_notifications is False  # quiet by default
+    changed, _ = config.update_scope("file:///b/x.py", {"runOn": "save"})
+    assert changed and config.for_uri("file:///b/x.py").engine.run_on == "save"
+    assert config.for_uri("file:///a/y.py").engine.run_on == "manual"  # other scopes keep the base

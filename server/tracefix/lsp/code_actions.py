@@ -56,7 +56,8 @@ def fix_title(s: Suggestion, limit: int = TITLE_MAX) -> str:
     action = " ".join(s.title.strip().split("\n")[0].split())
     room = limit - len(tail)
     if len(action) > room:
-        cuts = [action.find(q) for q in _QUALIFIERS if 0 < action.find(q) <= room]
+        # Only outside `code spans`: a comma in `f(a, b)` qualifies nothing.
+        cuts = [i for q in _QUALIFIERS for i in [action.find(q)] if 0 < i <= room and action[:i].count("`") % 2 == 0]
         if cuts:
             action = action[: max(cuts)]
     return shorten(action, room) + tail

@@ -6,6 +6,8 @@ where a fix's explanation lives, since quick-fix titles are kept short.
 """
 from __future__ import annotations
 
+import re
+
 from lsprotocol import types
 from pygls.workspace import PositionCodec
 
@@ -14,6 +16,15 @@ from tracefix.lsp.diagnostics import agreeing_visits, changed, fmt_values, short
 from tracefix.lsp.positions import line_range, to_client
 from tracefix.lsp.state import Snapshot
 from tracefix.model import Block, ScoredBlock, Suggestion, Visit
+
+
+_INTERNAL = re.compile(r"\b[\w.<>]+:B\d+\b|suspiciousness \d|suspect #\d")
+
+
+def readable(explanation: str) -> str:
+    """The explanation without sentences that speak in block ids or scores (the editor shows places)."""
+    sentences = re.split(r"(?<=\.) (?=[A-Z])", explanation.strip())
+    return " ".join(s for s in sentences if not _INTERNAL.search(s))
 
 
 def _lines(b: Block) -> str:
@@ -105,7 +116,8 @@ def hover(snapshot: Snapshot, codec: PositionCodec, position: types.Position) ->
     elif test:
         parts.append(f"Not executed by `{short_test(test)}`.")
     for s in _fixes_here(snapshot, block)[:2]:
-        parts.append(f"**Fix available** (lightbulb): {fix_title(s)}" + (f"\n\n{s.explanation}" if s.explanation else ""))
+        why = readable(s.explanation or "")
+        parts.append(f"**Fix available** (lightbulb): {fix_title(s)}" + (f"\n\n{why}" if why else ""))
     return types.Hover(
         contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n".join(parts)),
         range=line_range(codec, snapshot.lines, block.start_line, block.end_line),
