@@ -85,6 +85,7 @@ def summarize(rows: list[dict]) -> dict:
         "median_tests_run": ratio_of([r["tests_run"] for r in rows]),
         "median_wall_s": ratio_of([r["wall_s"] for r in rows]),
         "median_traced_vs_plain": ratio_of([r["ratio"] for r in rows if r["ratio"]]),
+        "median_traced_vs_plain_tests": ratio_of([r["ratio_tests"] for r in rows if r.get("ratio_tests")]),
         "exit_codes": dict(sorted(Counter(str(r["exit"]) for r in rows).items())),
         "tree_changed": sum(1 for r in rows if r["tree_changed"]),
     }
@@ -104,7 +105,13 @@ def main(argv: list[str] | None = None) -> int:
                     help="a git revision of this repository (exported, default HEAD) or `worktree` (the code on disk)")
     ap.add_argument("--timeout", type=float, default=300, help="seconds per tracefix run")
     ap.add_argument("--out", type=Path, default=RESULTS / "projects.json")
+    ap.add_argument("--from-json", type=Path, help="print the tables of a saved (maybe partial) run and update it")
     args = ap.parse_args(argv)
+    if args.from_json:
+        result = json.loads(args.from_json.read_text())
+        print_tables(result)
+        _write(args.from_json, result)
+        return 0
     limit = 2 if args.quick else args.limit
     names = [n for n in args.projects.split(",") if n]
     unknown = [n for n in names if n not in BY_NAME]
@@ -123,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
                        "tracefix_cache": "empty per bug" if args.quick or args.no_pristine else
                        "per bug, a copy of the cache left by tracefix runs on the unmodified modules"},
               "projects": [], "bugs": [], "summary": {}}
-    corpus_rows, rows_by_project = [], {}
+    rows_by_project: dict[str, list[dict]] = {}
     started = time.monotonic()
     for project in projects:
         log(f"== {project.key}")
@@ -142,8 +149,6 @@ def main(argv: list[str] | None = None) -> int:
                  "passed": len(base.passed), "not_passed": len(base.not_passed),
                  "modules": target_modules(setup, base), "mutants": tally, "bugs": len(bugs), "pristine": []}
         result["projects"].append(entry)
-        corpus_rows.append([project.key, ",".join(project.layout), f"{base.seconds:.1f}", base.tests, len(base.passed),
-                            tally["tried"], len(bugs)])
         if tracefix is None:
             continue
         # tracefix's own cache as a user's would be: filled by runs on the correct code (the pristine
@@ -169,37 +174,42 @@ def main(argv: list[str] | None = None) -> int:
             _write(args.out, result)
         setup.check_work_tree()
 
-    print("\nCorpus (plain pytest in each project's own venv):")
-    print(table(["project", "layout", "suite s", "tests", "passed", "mutants tried", "bugs caught"], corpus_rows))
-    if tracefix is not None:
-        headers = ["project", "bugs", "tests found", "detected", "loc@1", "loc@3", "fix shown", "correct",
-                   "precision", "wall s", "traced/plain", "pristine false fails"]
-        out_rows = []
-        for entry in result["projects"]:
-            rows = rows_by_project.get(entry["name"])
-            if not rows:
-                continue
-            s = summarize(rows)
-            s["pristine_false_failures"] = sum(len(p["false_failures"]) for p in entry["pristine"])
-            entry["summary"] = s
-            out_rows.append(_row(entry["name"], s, entry["pristine"]))
-        every = [r for rows in rows_by_project.values() for r in rows]
-        if every:
-            total = summarize(every)
-            pristine = [p for e in result["projects"] for p in e.get("pristine", [])]
-            total["pristine_false_failures"] = sum(len(p["false_failures"]) for p in pristine)
-            total["targets_met"] = {k: (total[k] is not None and total[k] >= v) for k, v in TARGETS.items()}
-            result["summary"] = total
-            out_rows.append(_row("total", total, pristine))
-        print(f"\ntracefix ({tracefix.label}) on each bug, from the project root, no --test:")
-        print(table(headers, out_rows))
-        if every:
-            print("targets: " + ", ".join(f"{k} >= {v:.0%}: {'met' if result['summary']['targets_met'][k] else 'NOT met'}"
-                                          for k, v in TARGETS.items()))
     result["meta"]["seconds"] = round(time.monotonic() - started, 1)
+    print_tables(result)
     _write(args.out, result)
     print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
     return 0
+
+
+def print_tables(result: dict) -> None:
+    """The corpus table and, if tracefix ran, the per-project and total scores (kept in ``result``)."""
+    corpus_rows = [[f"{e['name']}-{e['version']}", ",".join(e["layout"]), f"{e['suite_seconds']:.1f}", e["tests"],
+                    e["passed"], e["mutants"]["tried"], e["bugs"]] for e in result["projects"] if "error" not in e]
+    print("\nCorpus (plain pytest in each project's own venv, python " + str(result["meta"]["project_python"]) + "):")
+    print(table(["project", "layout", "suite s", "tests", "passed", "mutants tried", "bugs caught"], corpus_rows))
+    if not result["bugs"]:
+        return
+    headers = ["project", "bugs", "tests found", "detected", "loc@1", "loc@3", "fix shown", "correct",
+               "precision", "wall s", "traced/plain", "pristine: modules w/ false fails"]
+    out_rows = []
+    for entry in result["projects"]:
+        rows = [r for r in result["bugs"] if r["project"] == entry["name"]]
+        if not rows:
+            continue
+        s = summarize(rows)
+        s["pristine_false_failures"] = sum(len(p["false_failures"]) for p in entry["pristine"])
+        entry["summary"] = s
+        out_rows.append(_row(entry["name"], s, entry["pristine"]))
+    total = summarize(result["bugs"])
+    pristine = [p for e in result["projects"] for p in e.get("pristine", [])]
+    total["pristine_false_failures"] = sum(len(p["false_failures"]) for p in pristine)
+    total["targets_met"] = {k: (total[k] is not None and total[k] >= v) for k, v in TARGETS.items()}
+    result["summary"] = total
+    out_rows.append(_row("total", total, pristine))
+    print(f"\ntracefix ({result['meta']['tracefix']}) on each bug, from the project root, no --test:")
+    print(table(headers, out_rows))
+    print("targets: " + ", ".join(f"{k} >= {v:.0%}: {'met' if total['targets_met'][k] else 'NOT met'}"
+                                  for k, v in TARGETS.items()))
 
 
 def _row(name: str, s: dict, pristine: list[dict]) -> list:
@@ -209,7 +219,7 @@ def _row(name: str, s: dict, pristine: list[dict]) -> list:
     return [name, s["bugs"], "-" if s["median_tests_found"] is None else f"{s['median_tests_found']:g}", pct(s["detected"]), pct(s["loc@1"]), pct(s["loc@3"]),
             pct(s["fix_shown"]), pct(s["fix_correct"]), "-" if s["precision"] is None else f"{s['precision']:.2f}",
             "-" if s["median_wall_s"] is None else f"{s['median_wall_s']:.1f}", "-" if s["median_traced_vs_plain"] is None else f"{s['median_traced_vs_plain']}x",
-            f"{s['pristine_false_failures']}/{len(pristine)}" if pristine else "-"]
+            f"{sum(1 for p in pristine if p['false_failures'])}/{len(pristine)}" if pristine else "-"]
 
 
 def _write(path: Path, result: dict) -> None:

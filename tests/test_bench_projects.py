@@ -166,7 +166,7 @@ def test_a_bug_is_scored_end_to_end_against_plain_pytest(tiny, found, tmp_path):
     wrong = {"range": {"start": {"line": 0, "character": 0}, "end": {"line": len(old_lines), "character": 0}},
              "newText": original.replace("return x\n", "return None\n")}
     failing = bug.killed_by[0]
-    report = {"schema": 1, "tests": [{"id": failing, "outcome": "failed", "message": "assert"},
+    report = {"schema": 1, "tests": [{"id": failing, "outcome": "failed", "message": "assert", "duration_ms": 5.0},
                                      {"id": "doctest:clamp", "outcome": "passed", "message": ""}],
               "blocks": [{"start_line": 15, "end_line": 16, "suspiciousness": 0.8},
                          {"start_line": bug.truth_lines[0], "end_line": bug.truth_lines[0], "suspiciousness": 0.5}],
@@ -186,5 +186,5 @@ def test_a_bug_is_scored_end_to_end_against_plain_pytest(tiny, found, tmp_path):
     assert row["fix_shown"] and row["fix_correct"]
     assert [f["correct"] for f in row["fixes"]] == [True, False]
     assert row["fixes"][0]["restores_original"]
-    assert row["traced_s"] == 0.12 and row["ratio"] is not None
+    assert row["traced_s"] == 0.12 and row["ratio"] is not None and row["ratio_tests"] > 0
     assert tiny.tree_digest(tiny.root) == tiny.tree_digest(tiny.pristine)

@@ -233,7 +233,7 @@ class Setup:
             data = json.loads(out.read_text()) if out.exists() else {}
         self.clean_scratch()
         return SuiteRun(proc.returncode, proc.seconds, data.get("outcomes", {}), data.get("collect_errors", []),
-                        data.get("lines", {}), proc.stdout[-3000:] + proc.stderr[-2000:])
+                        data.get("lines", {}), proc.stdout[-3000:] + proc.stderr[-2000:], data.get("durations", {}))
 
     def clean_scratch(self) -> None:
         for path in list(self.root.rglob("*")):
@@ -276,6 +276,7 @@ class SuiteRun:
     collect_errors: list[dict]
     lines: dict[str, list[int]]
     tail: str
+    durations: dict[str, float] = field(default_factory=dict)  # node id -> seconds of its phases
 
     def broken(self, passed_before: list[str]) -> list[str]:
         """Tests that passed on the pristine code and did not pass here (missing counts as broken)."""

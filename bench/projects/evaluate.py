@@ -9,7 +9,9 @@ Scored against plain `pytest` in the project's venv:
   correct    that suggestion's edits applied to the buggy file, the project's whole suite passes
              every test that passed on the pristine code
   ratio      tracefix's traced run time (timing_ms.run) / wall time of plain pytest on the node ids
-             tracefix selected, on the same buggy tree
+             tracefix selected, on the same buggy tree (startup and collection included on both sides)
+  ratio_tests  the same tests' own durations: sum of tracefix's duration_ms / sum of plain pytest's
+             setup+call+teardown times
 """
 from __future__ import annotations
 
@@ -147,6 +149,8 @@ def summarize_report(report: dict | None) -> dict:
     return {"tests_found": len(tests),
             "tests_run": sum(1 for t in tests if t.get("outcome") not in ("skipped", None)),
             "failing_reported": [t["id"] for t in tests if t.get("outcome") in FAILING + ("timeout",)],
+            "failing_messages": [f"{t['id']}: {str(t.get('message', ''))[:200]}" for t in tests
+                                 if t.get("outcome") in FAILING + ("timeout",)][:3],
             "messages": report.get("messages", [])[:5],
             "timing_ms": report.get("timing_ms", {})}
 
@@ -180,6 +184,12 @@ def evaluate_bug(setup: Setup, base: Baseline, bug: Bug, tracefix: Tracefix, tim
         run_ms = (out.get("timing_ms") or {}).get("run")
         out["traced_s"] = round(run_ms / 1000, 3) if run_ms else None
         out["ratio"] = round(out["traced_s"] / plain.seconds, 2) if plain and out["traced_s"] else None
+        # Test by test: the durations tracefix reports vs the ones plain pytest measured, same ids.
+        traced_ms = {t["id"]: t.get("duration_ms") for t in (report or {}).get("tests", [])}
+        both = [t for t in ids if traced_ms.get(t) is not None and plain and t in plain.durations]
+        plain_tests_s = sum(plain.durations[t] for t in both) if both else 0.0
+        out["ratio_tests"] = (round(sum(traced_ms[t] for t in both) / 1000 / plain_tests_s, 2)
+                              if plain_tests_s > 0 else None)
         rank = block_rank(report, bug.truth_lines) if report else None
         out["rank"] = rank
         out["blocks"] = len((report or {}).get("blocks", []))

@@ -1,6 +1,7 @@
 """A pytest plugin the benchmark loads with `-p tfbench_outcomes` (stdlib only, pytest 6.2+).
 
-It only observes: per node id the worst outcome of its phases, collection errors, and, when
+It only observes: per node id the worst outcome of its phases and the seconds its phases
+took, collection errors, and, when
 TFBENCH_LINES names a folder, which lines of the files under it ran (sys.monitoring on 3.12+,
 sys.settrace before). Results go as JSON to the file named by TFBENCH_OUT at session end.
 """
@@ -10,6 +11,7 @@ import sys
 
 _RANK = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
 _outcomes = {}
+_durations = {}
 _collect_errors = []
 _lines = {}
 _root = os.environ.get("TFBENCH_LINES")
@@ -59,6 +61,7 @@ def pytest_collectreport(report):
 
 
 def pytest_runtest_logreport(report):
+    _durations[report.nodeid] = _durations.get(report.nodeid, 0.0) + float(getattr(report, "duration", 0.0))
     if report.when == "call":
         outcome = report.outcome
     elif report.failed:
@@ -81,6 +84,7 @@ def pytest_sessionfinish(session, exitstatus):
     if _root and sys.version_info >= (3, 12):
         sys.monitoring.set_events(_TOOL, 0)
     data = {"exitstatus": int(exitstatus), "outcomes": _outcomes, "collect_errors": _collect_errors,
+            "durations": {k: round(v, 6) for k, v in _durations.items()},
             "lines": {path: sorted(lines) for path, lines in _lines.items()}}
     with open(out, "w") as fh:
         json.dump(data, fh)
