@@ -83,7 +83,7 @@ def test_sibling():
     assert double(3) == 7
 '''
 # What a correct run reports for every bounded folder: the document's test and its sibling's.
-BOUNDED_OUTCOMES = {"doc.py::test_own": "passed", "test_doc.py::test_sibling": "failed"}
+BOUNDED_OUTCOMES = {"test_own": "passed", "test_sibling": "failed"}  # by test name (world.Cli.by_name)
 
 
 def _project(folder: Path) -> Path:
@@ -131,6 +131,13 @@ def many_files(folder: Path, n: int = 10_000) -> Path:
 
 def flood(folder: Path) -> Path:
     return attack(folder, "floods_tracefix.py", "flood.py")
+
+
+def forge(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "forge.py"
+    path.write_text((HERE / "forges_results.py").read_text())
+    return path
 
 
 TIMEOUT_LEFTOVERS = '''import os

@@ -3,7 +3,8 @@
 The attacks (docs.py, victims.py): write "passed" over "failed" in the warm fork server's
 memory through /proc/<pid>/mem, crash the fork server mid-run, signal it and every process
 it may reach. Through the language server (one ``tracefix serve`` per attack, over stdio):
-an unrelated document open next to the attack keeps getting the right verdict, and the
+an unrelated document of the same project (same warm worker) open next to the attack keeps
+getting the right verdict, and the
 server answers hover and codeAction for it while the attack runs. Through the CLI: the
 validation runs that follow the poisoning still find and validate the real fix.
 """
@@ -19,14 +20,13 @@ import world
 pytestmark = pytest.mark.slow
 
 RUN_S = 120.0  # hang guard for one run on a shared machine; a correct run takes seconds
-SHARED_SERVER = ("a job can reach the warm fork server it was forked from (/proc/1/mem, signals): "
-                 "issue 12 part 2, nested PID namespace per job not in place yet")
-ATTACKS = {"poisons_forkserver.py": SHARED_SERVER, "crashes_forkserver.py": "", "signals_sandbox.py": ""}
+ATTACKS = ("poisons_forkserver.py", "crashes_forkserver.py", "signals_sandbox.py")
 
 
-@pytest.fixture
-def server(tmp_path):
-    srv = wire.Server(env={**cases.secret_env(), "TRACEFIX_DATA_DIR": str(tmp_path / "data")}, cwd=str(tmp_path))
+@pytest.fixture(params=world.MODES)
+def server(tmp_path, request):
+    srv = wire.Server(env={**world.mode_env(request.param), "TRACEFIX_DATA_DIR": str(tmp_path / "data")},
+                      cwd=str(tmp_path))
     srv.initialize({"runOn": "save", "timeoutSeconds": 20, "repair": False})
     yield srv
     srv.close(timeout=10)
@@ -36,16 +36,16 @@ def _open(server: wire.Server, path, version: int) -> None:
     wire.did_open(server, path.as_uri(), path.read_text(), version)
 
 
-@pytest.mark.parametrize("template", [pytest.param(t, marks=[pytest.mark.xfail(strict=False, reason=why)]
-                                                   if why else []) for t, why in ATTACKS.items()])
+@pytest.mark.parametrize("template", ATTACKS)
 def test_an_unrelated_document_keeps_its_verdict(server, tmp_path, template):
-    other = tmp_path / "other" / "unrelated.py"
+    # Same folder, same project: the same warm worker serves both documents.
+    other = tmp_path / "proj" / "unrelated.py"
     other.parent.mkdir()
     other.write_text(world.UNRELATED)
     _open(server, other, 1)
     assert wire.final_results(server, 1, RUN_S) == {"failing": 1, "total": 2, "suggestions": 0, "shown": 0}
 
-    attack = docs.attack(tmp_path / "attack", template, "attack.py")
+    attack = docs.attack(tmp_path / "proj", template, "attack.py")
     _open(server, attack, 2)
     # While the attack runs: the other document is still served.
     assert wire.hover(server, other.as_uri()) is not None, "hover on another document hung during the attack"
@@ -59,12 +59,12 @@ def test_an_unrelated_document_keeps_its_verdict(server, tmp_path, template):
     assert server.alive and cases.leaked(str(server.inbox)) == []
 
 
-@pytest.mark.xfail(strict=False, reason=SHARED_SERVER)
-def test_validation_after_a_poisoning_still_finds_the_fix(tmp_path):
+@pytest.mark.parametrize("mode", world.MODES)
+def test_validation_after_a_poisoning_still_finds_the_fix(tmp_path, mode):
     """Repair validation forks from the same warm server as the poisoning job: the real fix must survive."""
     doc = docs.attack(tmp_path, "poisons_forkserver.py", "attack.py")
-    run = world.debug(doc, cases.secret_env(), "--timeout", "20", "--repair-seconds", "60")
+    run = world.debug(doc, world.mode_env(mode), "--timeout", "20", "--repair-seconds", "60")
     assert not run.hung and run.returncode == 1, (run.returncode, run.stderr[-500:])
-    assert run.outcomes.get("attack.py::test_real") == "failed", run.outcomes
+    assert run.by_name.get("test_real") == "failed", run.outcomes
     shown = [s for s in (run.report or {}).get("suggestions", []) if s.get("shown")]
     assert shown and "x * 3" in shown[0]["diff"], [s["title"] for s in shown]

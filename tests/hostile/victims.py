@@ -2,8 +2,8 @@
 
 A job's targets are PID 1 and its parent as it sees them — in tracefix's sandbox, the warm
 fork server that every later run is forked from. Fenced so that this corpus can never hurt
-the machine running it: never itself, never a process in the PID namespace the test suite
-runs in (CONFIG["outer_ns"]), and only Python processes.
+the machine running it: never itself, only Python processes, and in the PID namespace the
+test suite runs in (CONFIG["outer_ns"]) nothing but the job's own parent fork server.
 """
 import os
 
@@ -15,20 +15,27 @@ def _pid_ns(pid):
         return None
 
 
+def _cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
 def victims():
     out = []
     for pid in sorted({1, os.getppid()}):
         if pid in (0, os.getpid()):
             continue
-        ns = _pid_ns(pid)
-        if ns is None or ns == CONFIG["outer_ns"]:  # noqa: F821 - prepended by docs.py
+        ns, cmd = _pid_ns(pid), _cmdline(pid)
+        if ns is None or b"python" not in cmd:
             continue
-        try:
-            with open("/proc/%d/cmdline" % pid, "rb") as f:
-                if b"python" not in f.read():
-                    continue
-        except OSError:
-            continue
+        if ns == CONFIG["outer_ns"]:  # noqa: F821 - prepended by docs.py
+            # Without a PID namespace (tracefix's fallback sandbox) only this job's own parent, and only
+            # when it is tracefix's fork server: an ancestor, so nothing else on the machine is touched.
+            if pid != os.getppid() or b"forkserver" not in cmd:
+                continue
         out.append(pid)
     return out
 

@@ -2,10 +2,11 @@
 
 The world is one temp folder holding everything a hostile run could damage: a fake HOME
 (given to tracefix as $HOME), tracefix's data folder ($TRACEFIX_DATA_DIR, with a real
-feedback store), a project with its own venv, and a venv that tracefix itself runs on
+feedback store), its cache folder ($TRACEFIX_CACHE_DIR), a project with its own venv, and a venv
+that tracefix itself runs on
 (tracefix reached through a ``.pth`` line; nothing is installed). Snapshots of every
 protected place before and after show byte-identity; files planted outside the world
-(/tmp, /dev/shm, the pytest shim) carry the world's token so leftovers can be found and
+(/tmp, /dev/shm, a pytest shim) carry the world's token so leftovers can be found and
 removed. Shared by tests/hostile/test_hostile_fs.py and bench/hostile.py.
 """
 from __future__ import annotations
@@ -31,6 +32,20 @@ HERE = Path(__file__).resolve().parent
 SERVER_SRC = str(Path(__import__("tracefix").__file__).resolve().parent.parent)
 TEMP_PLACES = ("/tmp", "/var/tmp", "/dev/shm")
 
+# Every case runs against both sandboxes tracefix has: the namespace jail, and the fallback it takes where
+# user namespaces are refused (a failing ``unshare`` first on PATH stands in for such a machine).
+MODES = ("namespaces", "no-namespaces")
+NO_NAMESPACES_BIN = HERE / "no_namespaces_bin"
+
+
+def mode_env(mode: str, env: dict | None = None) -> dict:
+    env = dict(cases.secret_env() if env is None else env)
+    if mode == "no-namespaces":
+        env["PATH"] = f"{NO_NAMESPACES_BIN}{os.pathsep}{env.get('PATH', os.defpath)}"
+    elif mode != "namespaces":
+        raise ValueError(mode)
+    return env
+
 # The CLI, run in-process by a tiny launcher that records the process's own peak RSS at exit
 # (getrusage of the waited child would include every test process it started).
 LAUNCHER = """import atexit, resource, sys
@@ -55,6 +70,15 @@ class Cli:
     @property
     def outcomes(self) -> dict[str, str]:
         return {t["id"]: t["outcome"] for t in (self.report or {}).get("tests", [])}
+
+    @property
+    def by_name(self) -> dict[str, str]:
+        """Outcomes keyed by test name (``test_x``, ``TestC::test_x``): ids are relative to a project root
+        that tracefix picks, the names are what the document says."""
+        out = {}
+        for t in (self.report or {}).get("tests", []):
+            out[t["id"].split(".py::", 1)[-1]] = t["outcome"]
+        return out
 
     @property
     def messages(self) -> list[str]:
@@ -121,6 +145,7 @@ class World:
         self.data = self.root / "data"
         self.project = self.root / "project"
         self.other = self.root / "other"
+        self.cache = self.root / "cache"  # $TRACEFIX_CACHE_DIR: tracefix's own cache, updated by tracefix itself
         self.pth_ran = self.root / "pth-ran.txt"  # written only if a planted .pth ever executes
         self.tf_venv = self.root / "tf-venv"
         self.project_venv = self.project / ".venv"
@@ -160,25 +185,18 @@ class World:
     def project_python(self) -> str:
         return str(self.project_venv / "bin" / "python")
 
-    def env(self) -> dict:
-        env = {k: v for k, v in cases.secret_env().items() if not k.startswith("XDG_")}
-        env.update({"HOME": str(self.home), "TRACEFIX_DATA_DIR": str(self.data)})
+    def env(self, mode: str = "namespaces") -> dict:
+        env = {k: v for k, v in mode_env(mode).items() if not k.startswith("XDG_")}
+        env.update({"HOME": str(self.home), "TRACEFIX_DATA_DIR": str(self.data),
+                    "TRACEFIX_CACHE_DIR": str(self.cache)})
         return env
-
-    def shims(self) -> list[str]:
-        """tracefix's own pytest folder(s), as the tracefix of this world computes them (created if missing)."""
-        code = ("from tracefix import trace\nf = getattr(trace, 'pytest_fallback_paths', None)\n"
-                "print('\\n'.join(f() if f else []))")
-        done = subprocess.run([self.tf_python, "-c", code], env=self.env(), capture_output=True, text=True,
-                              timeout=60)
-        return [line for line in done.stdout.splitlines() if line.strip()]
 
     def document(self, template: str = "writes_everywhere.py") -> Path:
         """The hostile document, with this world's paths prepended as CONFIG."""
         config = {"root": str(self.root), "token": self.token, "home": str(self.home), "data": str(self.data),
+                  "cache": str(self.cache),
                   "project": str(self.project), "pth_ran": str(self.pth_ran),
-                  "tf_site": str(site_packages(self.tf_venv)), "project_site": str(site_packages(self.project_venv)),
-                  "shims": self.shims()}
+                  "tf_site": str(site_packages(self.tf_venv)), "project_site": str(site_packages(self.project_venv))}
         doc = self.project / "pkg" / "calc.py"
         doc.write_text(f"CONFIG = {config!r}\n" + (HERE / template).read_text())
         return doc
@@ -186,12 +204,15 @@ class World:
     # -- checking --------------------------------------------------------------------------
 
     def protected(self) -> dict[str, Path]:
-        places = {"project tree": self.project, "HOME": self.home, "data dir": self.data,
-                  "tracefix's site-packages": site_packages(self.tf_venv),
-                  "project venv site-packages": site_packages(self.project_venv)}
-        for i, shim in enumerate(self.shims()):
-            places[f"pytest shim{' ' + str(i) if i else ''}"] = Path(shim)
-        return places
+        """Places that must stay byte-identical. tracefix's cache is not among them (tracefix updates it
+        itself): ``planted()`` checks that no run wrote there."""
+        return {"project tree": self.project, "HOME": self.home, "data dir": self.data,
+                "tracefix's site-packages": site_packages(self.tf_venv),
+                "project venv site-packages": site_packages(self.project_venv)}
+
+    def planted(self) -> list[str]:
+        """Files a hostile run planted in tracefix's cache (their names say so)."""
+        return sorted(str(p) for p in self.cache.rglob("*") if "planted" in p.name or self.token in p.name)
 
     def snapshots(self) -> dict[str, dict]:
         return {name: snapshot.snapshot(path) for name, path in self.protected().items()}
@@ -201,7 +222,7 @@ class World:
         found = []
         for folder in TEMP_PLACES:
             found += glob.glob(os.path.join(folder, f"*{self.token}*"))
-        for shim in self.shims() + glob.glob(os.path.join(tempfile.gettempdir(), "tracefix-pytest-*")):
+        for shim in glob.glob(os.path.join(tempfile.gettempdir(), "tracefix-pytest-*")):
             found += glob.glob(os.path.join(shim, f"*{self.token}*"))
         for sp in site.getsitepackages() + [sysconfig.get_paths()["purelib"]]:
             found += glob.glob(os.path.join(sp, f"*{self.token}*"))
@@ -227,7 +248,7 @@ def test_area():
 def test_square():
     assert area(3, 3) == 6
 '''
-UNRELATED_OUTCOMES = {"unrelated.py::test_area": "passed", "unrelated.py::test_square": "failed"}
+UNRELATED_OUTCOMES = {"test_area": "passed", "test_square": "failed"}
 
 
 @dataclass
@@ -235,15 +256,16 @@ class FsResult:
     """One run of the filesystem scenario: what changed where, and whether later runs were clean."""
     diffs: dict[str, list[str]]
     leftovers: list[str]
+    planted_in_cache: list[str]
     runs: dict[str, Cli]
     after: dict[str, Cli]
     pth_ran: str
 
 
-def fs_scenario(world: World, timeout: float = 20.0) -> FsResult:
+def fs_scenario(world: World, mode: str = "namespaces", timeout: float = 20.0) -> FsResult:
     """The hostile document run twice (tracefix's interpreter; the project venv's, which has no pytest
     and so uses tracefix's shim), then unrelated runs on both interpreters."""
-    env = world.env()
+    env = world.env(mode)
     # A clean run first: caches tracefix itself creates (shim, warm homes) exist before the "before" snapshot.
     run_cli(["debug", str(world.other / "unrelated.py"), "--json", "--no-repair"], env, world.tf_python)
     runs, diffs = {}, {}
@@ -257,9 +279,10 @@ def fs_scenario(world: World, timeout: float = 20.0) -> FsResult:
             diffs.setdefault(place, []).extend(f"{change} ({name} run)"
                                                for change in snapshot.diff(before[place], after.get(place, {})))
     leftovers = world.leftovers()
+    planted = world.planted()
     later = {}
     for name, python in (("tracefix's interpreter", world.tf_python), ("project venv", world.project_python)):
         later[name] = debug(world.other / "unrelated.py", env, "--no-repair", "--timeout", str(timeout),
                             "--python", python, python=world.tf_python)
     pth = world.pth_ran.read_text() if world.pth_ran.exists() else ""
-    return FsResult(diffs, leftovers, runs, later, pth)
+    return FsResult(diffs, leftovers, planted, runs, later, pth)

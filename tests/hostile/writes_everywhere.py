@@ -91,6 +91,16 @@ def test_home():
         _write(os.path.join(home, rel))
 
 
+def test_tracefix_cache():
+    # Project models and last outcomes live here; a forged entry would steer later runs.
+    cache = CONFIG["cache"]  # noqa: F821
+    _write(os.path.join(cache, "planted"))
+    for folder, _dirs, files in os.walk(cache):
+        for name in files:
+            _write(os.path.join(folder, name), "{}", "w")
+            _write(os.path.join(folder, name + ".planted"))
+
+
 def test_data_dir():
     data = CONFIG["data"]  # noqa: F821
     store = os.path.join(data, "feedback.sqlite3")
@@ -128,14 +138,13 @@ def test_temp_and_shm():
 
 
 def test_pytest_shim():
-    # tracefix's own pytest (for interpreters without one) is a folder of symlinks; plant a module there.
-    folders = set(CONFIG["shims"])  # noqa: F821
+    # tracefix's own pytest (for interpreters without one) is a folder of symlinks that later runs
+    # of the same tracefix process reuse; plant a module there.
     try:
         import pytest
 
-        folders.add(os.path.dirname(os.path.dirname(pytest.__file__)))
+        folder = os.path.dirname(os.path.dirname(pytest.__file__))
     except BaseException:
-        pass
-    for folder in folders:
-        if os.path.isdir(folder) and "tracefix" in folder:
-            _write(os.path.join(folder, "zz_hostile_%s.py" % TOKEN))
+        return
+    if os.path.isdir(folder) and "tracefix" in os.path.basename(folder):
+        _write(os.path.join(folder, "zz_hostile_%s.py" % TOKEN))
