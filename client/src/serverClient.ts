@@ -178,7 +178,7 @@ export class TracefixServer implements vscode.Disposable {
       outputChannel: this.output,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       diagnosticCollectionName: 'tracefix',
-      middleware: createMiddleware({ settingsFor: (scope) => this.settingsFor(scope, serverSettings, user.executable) }),
+      middleware: createMiddleware({ settingsFor: (scope) => this.settingsFor(scope, user.executable) }),
       errorHandler: {
         error: () => ({ action: ErrorAction.Continue }),
         closed: () => {
@@ -214,12 +214,16 @@ export class TracefixServer implements vscode.Disposable {
    * own setting or the Python extension's choice for it, else the one resolved at start, so the
    * server runs each folder's code with that folder's Python.
    */
-  private async settingsFor(scope: vscode.Uri | undefined, fallback: Record<string, unknown>, resolved: string): Promise<Record<string, unknown>> {
-    if (!scope) return fallback;
-    const folder = vscode.workspace.getWorkspaceFolder(scope);
-    const config = vscode.workspace.getConfiguration('tracefix', scope);
+  private async settingsFor(scope: vscode.Uri | undefined, resolved: string): Promise<Record<string, unknown>> {
+    // No scope: the first folder's, as at start (read again: the settings may have changed since).
+    const folder = scope ? vscode.workspace.getWorkspaceFolder(scope) : vscode.workspace.workspaceFolders?.[0];
+    const config = vscode.workspace.getConfiguration('tracefix', scope ?? folder?.uri);
     const { settings } = readSettings((k) => config.get(k));
-    const own = settings.interpreter ? expandInterpreterPath(settings.interpreter, folder?.uri.fsPath) : await activeInterpreter(scope);
+    const own = settings.interpreter
+      ? expandInterpreterPath(settings.interpreter, folder?.uri.fsPath)
+      : scope
+        ? await activeInterpreter(scope)
+        : undefined;
     return toServerSettings(settings, own || resolved);
   }
 
