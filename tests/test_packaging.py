@@ -17,7 +17,10 @@ import shutil
 import subprocess
 import sys
 import threading
-import tomllib
+try:
+    import tomllib
+except ImportError:  # Python 3.10: pytest's own dependency
+    import tomli as tomllib
 import zipfile
 from pathlib import Path
 

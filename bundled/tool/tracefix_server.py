@@ -83,9 +83,12 @@ def setup_path():
                         "extension" % exc)
     target, here = manifest.get("target"), running_target()
     if target != here:
-        raise CannotRun("this Tracefix package is built for %s but %s runs on %s: install the %s build of the "
-                        "extension (the marketplace picks it; for a .vsix use tracefix-%s.vsix)"
-                        % (target, describe(), here, here, here))
+        action = "install the %s build of the extension (the marketplace picks it; for a .vsix use tracefix-%s.vsix)" % (
+            here, here)
+        if str(target).split("-")[0] == here.split("-")[0]:
+            # Same system, other CPU: typically an Intel Python under Rosetta on an Apple Silicon Mac.
+            action = "use a Python built for %s, or %s" % (str(target).split("-")[-1], action)
+        raise CannotRun("this Tracefix package is built for %s but %s runs on %s: %s" % (target, describe(), here, action))
     versioned = os.path.join(LIBS, version_tag())
     if not os.path.isdir(versioned):
         carried = ", ".join(manifest.get("pythons") or [])

@@ -27,7 +27,10 @@ import os
 import shutil
 import subprocess
 import sys
-import tomllib
+try:
+    import tomllib
+except ImportError:  # Python 3.10: pytest's own dependency
+    import tomli as tomllib
 import zipfile
 from email.parser import Parser
 from pathlib import Path

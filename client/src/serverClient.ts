@@ -138,7 +138,9 @@ export class TracefixServer implements vscode.Disposable {
     if (!fs.existsSync(this.launcher)) {
       this.output.error(`${this.launcher} is missing: reinstall the Tracefix extension`);
     }
+    const checkStarted = Date.now();
     const resolution = await resolveInterpreters(candidates, makeProber(this.launcher));
+    const checkMs = Date.now() - checkStarted;
     this.resolution = resolution;
     resolution.notes.forEach((n) => this.output.info(n));
     if (!resolution.ok) {
@@ -153,7 +155,7 @@ export class TracefixServer implements vscode.Disposable {
     const { user, server } = resolution;
     this.output.info(
       `User code runs on ${user.executable} (${user.version.join('.')}, from ${user.source}); ` +
-        `server runs on ${server.executable} (${server.version.join('.')}) through ${this.launcher}`,
+        `server runs on ${server.executable} (${server.version.join('.')}) through ${this.launcher} (checked in ${checkMs} ms)`,
     );
     await this.ensureLlmClient(server, settings.llm.baseUrl, settings.llm.model);
     const apiKey = await this.context.secrets.get(SECRET_KEY);
@@ -199,7 +201,9 @@ export class TracefixServer implements vscode.Disposable {
       } else if (e.newState === State.Stopped && !this.stopping && this.status.current.server.kind !== 'error') this.status.dispatch({ type: 'serverStopped' });
     });
     try {
+      const startStarted = Date.now();
       await client.start();
+      this.output.info(`Server ready in ${Date.now() - startStarted} ms`);
     } catch (err) {
       // The process's own last words say why; the client's error ("connection closed") does not.
       const message = stderrTail.trim() ? startupFailureMessage(stderrTail, server.executable) : err instanceof Error ? err.message : String(err);

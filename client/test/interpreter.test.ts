@@ -151,3 +151,17 @@ test('from a source checkout the launcher loads the whole server (with the dev e
   assert.ok(typeof r !== 'string');
   assert.equal(r.ok, true, r.error);
 });
+
+test('candidates after the first one that can run the server are never probed', async () => {
+  const probed: string[] = [];
+  const table: Record<string, ProbeResult> = { '/p/python3.13': py('/p/python3.13', [3, 13, 0]), python3: py('/usr/bin/python3', [3, 11, 7]) };
+  const r = await resolveInterpreters(
+    [
+      { command: '/p/python3.13', source: 'setting' },
+      { command: 'python3', source: 'path' },
+    ],
+    async (cmd) => (probed.push(cmd), table[cmd]),
+  );
+  assert.ok(r.ok);
+  assert.deepEqual(probed, ['/p/python3.13']);
+});

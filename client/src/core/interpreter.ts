@@ -69,7 +69,8 @@ export function interpreterCandidates(opts: {
 /**
  * Picks the user's interpreter (the first candidate that is a Python of any version: the user's
  * code may run where the server cannot) and the server's (the first candidate, starting with the
- * user's, whose --check passed).
+ * user's, whose --check passed). Candidates are probed in order and only until one passes: each
+ * probe loads the whole server, seconds on a slow machine.
  */
 export async function resolveInterpreters(candidates: Candidate[], probe: Prober): Promise<Resolution> {
   const notes: string[] = [];
@@ -85,18 +86,18 @@ export async function resolveInterpreters(candidates: Candidate[], probe: Prober
     }
     if (seenExecutables.has(r.executable)) continue; // python3 and python are often one program
     seenExecutables.add(r.executable);
-    working.push({ ...r, source: c.source });
+    const found = { ...r, source: c.source };
+    working.push(found);
+    if (found.ok) return { ok: true, user: working[0], server: found, notes };
+    notes.push(found.error);
   }
   if (working.length === 0) {
     return { ok: false, reason: 'No Python interpreter found: install Python 3.10 or newer, or set tracefix.interpreter', notes };
   }
-  const user = working[0];
-  const server = working.find((w) => w.ok);
-  for (const w of working) if (!w.ok) notes.push(w.error);
-  if (server) return { ok: true, user, server, notes };
   // One message: the reason of the interpreter the user meant, the others only named.
-  const others = working.slice(1).map((w) => `${w.executable} ${w.version.join('.')}`);
-  return { ok: false, reason: user.error + (others.length ? ` (also tried: ${others.join(', ')})` : ''), notes };
+  const [user, ...others] = working;
+  const also = others.map((w) => `${w.executable} ${w.version.join('.')}`);
+  return { ok: false, reason: user.error + (also.length ? ` (also tried: ${also.join(', ')})` : ''), notes };
 }
 
 /** Parses the launcher's --check line; undefined for anything else. */
