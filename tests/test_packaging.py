@@ -340,9 +340,6 @@ def test_each_vsix_carries_its_platform_and_stays_small(vsix):
         assert any(n.startswith(f"extension/bundled/libs/{tag}/tree_sitter/_binding") for n in names), tag
 
 
-@pytest.mark.xfail(strict=True, reason="server/tracefix/llm/assist.py creates the Session (which imports openai) "
-                                       "outside its try: without the LLM client an LLM run ends in a traceback "
-                                       "instead of a one-line note and the offline results")
 def test_an_llm_run_without_the_llm_client_falls_back_to_offline_results(bundle, tmp_path):
     from fake_openai import unused_port
 

@@ -61,8 +61,9 @@ def assist(path: str, text: str, seg: Segmentation, tests: list[TestCase], run: 
     if feedback not in prompts.LEVELS:
         raise ValueError(f"unknown feedback level {feedback!r}; use one of {', '.join(prompts.LEVELS)}")
     cancel = cancel or threading.Event()
-    session = Session(llm, cancel)
+    session = None
     try:
+        session = Session(llm, cancel)
         _Run(path, text, seg, tests, run, settings, python, cancel, progress or (lambda m, p: None),
              feedback, session, result).go()
     except Unavailable as e:
@@ -71,7 +72,8 @@ def assist(path: str, text: str, seg: Segmentation, tests: list[TestCase], run: 
     except Exception as e:  # a bug of ours must not take the offline results down with it
         _note(result, f"LLM assistance failed ({type(e).__name__}: {' '.join(str(e).split())[:120]}): "
                       "offline results only")
-    result.tokens, result.requests = session.tokens, session.requests
+    if session is not None:
+        result.tokens, result.requests = session.tokens, session.requests
     return result
 
 

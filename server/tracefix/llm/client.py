@@ -65,7 +65,11 @@ class Session:
     """Chat requests for one debug run: budget, retries and the first fatal error are shared."""
 
     def __init__(self, settings: LLMSettings, cancel: threading.Event | None = None):
-        import openai
+        try:
+            import openai
+        except ImportError as exc:  # the editor installs it on first use; that may not have happened or failed
+            raise Unavailable(f"the openai client is not installed ({exc}): run `pip install openai` in "
+                              f"tracefix's environment, or let the VS Code extension install it; offline results only")
 
         self.settings = settings
         self.cancel = cancel or threading.Event()
