@@ -157,3 +157,11 @@ def test_edited_blocks_of_replacements_and_insertions():
     assert edited_blocks(seg, text_edits(text, changed)) == [by_line[4]]
     appended = text.replace("        total += x\n", "        total += x\n    return total\n")
     assert edited_blocks(seg, text_edits(text, appended)) == [seg.block_at(4).id]
+
+
+def test_inert_mutants_say_nothing_when_no_edit_anywhere_changed_a_failing_test():
+    from tracefix.localize import rerank
+
+    blocks = _scored(("f:B1", 0.9), ("f:B2", 0.6))
+    ranked = rerank(blocks, [_mutant("f:B1")] * 6 + [_mutant("f:B2")] * 6, failing=1, passing=2)
+    assert [(sb.block.id, sb.suspiciousness) for sb in ranked] == [("f:B1", 0.9), ("f:B2", 0.6)]

@@ -303,10 +303,14 @@ def rerank(scored: list[ScoredBlock], mutants, failing: int, passing: int) -> li
 
     ``mutants`` are records with ``block``, ``fixed``, ``broken`` and ``touched``. A block whose
     edits flip failing tests gains; one whose edits changed nothing for any failing test loses, in
-    proportion to how many edits were tried there. Blocks no candidate touched keep their score."""
+    proportion to how many edits were tried there and to how strong the best mutant anywhere was.
+    Blocks no candidate touched keep their score."""
     by_block: dict[str, list] = {}
     for m in mutants:
         by_block.setdefault(m.block, []).append(m)
+    # Mutants speak only as loudly as the best of them: when no edit anywhere changed a failing test,
+    # an inert block says nothing about the bug (it may need an edit no operator makes).
+    strongest = max((mutation_score(m.fixed, m.broken, m.touched, failing, passing) for m in mutants), default=0.0)
     out = []
     for sb in scored:
         tried = by_block.get(sb.block.id)
@@ -316,7 +320,7 @@ def rerank(scored: list[ScoredBlock], mutants, failing: int, passing: int) -> li
         best = max(tried, key=lambda m: mutation_score(m.fixed, m.broken, m.touched, failing, passing))
         evidence = mutation_score(best.fixed, best.broken, best.touched, failing, passing)
         confidence = max(min(1.0, len(tried) / MUTANTS_FOR_CONFIDENCE), best.fixed / failing)
-        w = W_MUTATION * confidence
+        w = W_MUTATION * confidence * strongest
         score = round(min(1.0, (1 - w) * sb.suspiciousness + w * evidence), 4)
         sentence = _mutation_sentence(best, len(tried), failing)
         verdict = "incorrect" if best.fixed == failing and not best.broken else sb.verdict

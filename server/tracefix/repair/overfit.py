@@ -69,15 +69,21 @@ def overfitting(path: str, text: str, seg: Segmentation, tests: list[TestCase], 
         features["deletes_code"] = _statements(new_tree) < _statements(old_tree)
         features["const_return"] = _constant_returns(new_tree) > _constant_returns(old_tree)
         features["test_literals"] = len(_new_literals(old_tree, new_tree) & _test_values(run, failures))
-    if not cancel.is_set() and time.monotonic() < deadline + GRACE_S:
+    if _affordable(run, cancel, deadline):
         drift = passing_drift(path, new_text, tests, run, settings, python, cancel)
         if drift is not None:
             features["passing_drift"] = drift
     if base is not None and base.tokens and not cancel.is_set() and time.monotonic() < deadline + GRACE_S:
+        # One untraced run of a single doctest: cheap whatever the suite's size.
         patched = neighbours.tokens(path, new_text, base.call, settings, python, cancel)
         if patched is not None:
             features.update(neighbours.compare(base.tokens, patched))
     return Guard(features)
+
+
+def _affordable(run: RunResult, cancel: threading.Event, deadline: float) -> bool:
+    """A traced run of the whole selection, as long as the original's took, still fits the budget."""
+    return not cancel.is_set() and time.monotonic() + run.duration_ms / 1000 < deadline + GRACE_S
 
 
 def passing_drift(path: str, new_text: str, tests: list[TestCase], run: RunResult, settings: Settings,
