@@ -166,6 +166,9 @@ def run_cli(case: Case, root: Path, repair: bool = False, python: str = sys.exec
     home.mkdir(parents=True, exist_ok=True)
     env = secret_env()
     env["HOME"] = str(home)
+    # tracefix's own cache and data live outside HOME here, so that HOME shows only what the child wrote.
+    env["TRACEFIX_CACHE_DIR"] = str(root / f"{case.name}-tracefix-cache")
+    env.setdefault("TRACEFIX_DATA_DIR", str(root / f"{case.name}-tracefix-data"))
     before = folder_state(folder)
     cmd = [python, "-m", "tracefix", "debug", str(document), "--json", "--timeout", str(RUN_TIMEOUT),
            *(["--repair-seconds", str(REPAIR_SECONDS)] if repair else ["--no-repair"])]
@@ -206,7 +209,7 @@ def cli_problems(run: CliRun) -> list[str]:
     case, problems = run.case, []
     if run.hung:
         problems.append(f"hung: no answer within {case.wall or CLI_WALL_LIMIT:.0f} s")
-    if run.returncode not in (0, 1, 2):
+    if run.returncode not in (0, 1, 2, 5):  # 5: no tests exercise the file
         problems.append(f"exit code {run.returncode} (the CLI itself died)")
     if "Traceback (most recent call last)" in run.stderr:
         problems.append("a traceback on stderr: " + run.stderr.strip().splitlines()[-1][:200])
@@ -215,7 +218,7 @@ def cli_problems(run: CliRun) -> list[str]:
         if len(lines) != 1 or not lines[0].startswith("tracefix: "):
             problems.append(f"exit 2 without one 'tracefix: ...' line on stderr: {run.stderr[:200]!r}")
         messages = lines
-    elif run.returncode in (0, 1):
+    elif run.returncode in (0, 1, 5):
         if run.report is None or run.report.get("schema") != 1:
             problems.append("stdout is not a schema-1 JSON report")
         messages = report_messages(run.report)

@@ -1,11 +1,13 @@
 """Issue 12, the right environment: two venvs built from one base Python are two environments.
 
-Each venv holds a module saying which venv it is and a pytest plugin (an entry point) that
-provides a fixture saying the same. The document's test passes only in venv B, with B's
+Each venv (pytest reachable from both) holds a module saying which venv it is and a pytest
+plugin (an entry point) that provides a fixture saying the same. The document's test passes only in venv B, with B's
 plugin loaded. Through the CLI (``--python``) and through one language server whose
 interpreter setting is switched from A to B: the run after the switch must use B.
 """
 from __future__ import annotations
+
+import sysconfig
 
 import pytest
 
@@ -24,7 +26,8 @@ def test_runs_in_venv_b(flavour):
 
 
 def _venv(where, name: str):
-    venv = world.make_venv(where)
+    # pytest comes from tracefix's own environment (a .pth line), as a venv with pytest installed would have it.
+    venv = world.make_venv(where, (sysconfig.get_paths()["purelib"],))
     sp = world.site_packages(venv)
     (sp / "envmark.py").write_text(f"NAME = {name!r}\n")
     (sp / "envplug.py").write_text(f"import pytest\n\n\n@pytest.fixture\ndef flavour():\n    return {name!r}\n")

@@ -260,6 +260,7 @@ class FsResult:
     runs: dict[str, Cli]
     after: dict[str, Cli]
     pth_ran: str
+    mode: str = "namespaces"
 
 
 def fs_scenario(world: World, mode: str = "namespaces", timeout: float = 20.0) -> FsResult:
@@ -285,4 +286,4 @@ def fs_scenario(world: World, mode: str = "namespaces", timeout: float = 20.0) -
         later[name] = debug(world.other / "unrelated.py", env, "--no-repair", "--timeout", str(timeout),
                             "--python", python, python=world.tf_python)
     pth = world.pth_ran.read_text() if world.pth_ran.exists() else ""
-    return FsResult(diffs, leftovers, planted, runs, later, pth)
+    return FsResult(diffs, leftovers, planted, runs, later, pth, mode)
