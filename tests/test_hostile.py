@@ -215,6 +215,9 @@ async def test_server_survives_hostile_case(case, server, opened):
         problems.append("processes outlived the run")
         cases.kill_marked(case.marker)
     own = [d.message for p in server.published if p.uri == uri for d in p.diagnostics]
+    # The failing test's own message travels as related information of the diagnostic at the suspect block.
+    own += [r.message for p in server.published if p.uri == uri for d in p.diagnostics
+            for r in (d.related_information or [])]
     # showMessage and the log are not per document; the case patterns are specific enough to tell.
     said = own + [m.message for m in server.messages] + [m.message for m in server.log_messages]
     if case.expect and not any(re.search(case.expect, m) for m in said):
