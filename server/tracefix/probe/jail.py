@@ -171,7 +171,8 @@ def apply(spec):
         overlay(ov["root"], ov["upper"], ov["work"])
     keep = writable + ([ov["root"]] if ov else [])
     failed = readonly_all(keep)
-    readable = [os.path.realpath(r) for r in spec.get("readable", [])]
+    # As given and resolved: a venv's bin/python is a symlink whose own path must exist too.
+    readable = [p for r in spec.get("readable", []) for p in (os.path.abspath(r), os.path.realpath(r))]
     for target in ("/tmp", "/dev/shm", "/var/tmp"):
         if os.path.isdir(target) and not any(_inside(target, k) for k in keep):
             fresh_tmpfs(target, keep, readable)
