@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import random
 import sys
@@ -45,7 +46,8 @@ PRIOR_PY = os.path.join(ROOT, "server", "tracefix", "decide_prior.py")
 FIT_VAR = 4.0  # prior variance of each weight during the corpus fit (weak L2)
 FIT = [n for n in D.FEATURES if n != "user_op"]  # user_op is 0 on the corpus: nothing to fit
 TARGETS = [round(0.5 + i * 0.01, 2) for i in range(50)] + [0.995]
-MIN_SHOWN = 15  # a threshold's precision counts for calibration only with this many shown
+MIN_SHOWN = 10  # a threshold's precision counts for calibration only with this many shown
+WILSON_Z = 1.0  # one standard error of margin between the corpus precision and the promised one
 
 
 # ----------------------------------------------------------------------------------------------
@@ -215,24 +217,32 @@ def oof(rows: list[dict], k: int, salt: str) -> list[float]:
 
 
 def calibrate(scores: list[float], labels: list[bool]) -> list[list[float]]:
-    """Precision target → lowest threshold whose shown set, and every stricter one with at least
-    MIN_SHOWN shown, reaches that precision. Monotone by construction."""
+    """Precision target → lowest threshold whose shown set (at least MIN_SHOWN) reaches that precision
+    by its Wilson lower bound: the corpus is a sample, and a knob the user sets to 0.9 should hold on
+    programs the fit never saw; the margin shrinks as more are shown, so one early miss among the most
+    confident does not silence everything below it. Monotone by the pass below."""
     pts = curve(scores, labels)  # thresholds descending
     table = [[0.0, 0.0]]
     for t in TARGETS:
         best = None
-        for p in pts:  # from the strictest threshold down
-            if p["shown"] < MIN_SHOWN:
-                continue
-            if p["precision"] < t:
-                break
-            best = p["threshold"]
+        for p in pts:  # from the strictest threshold down; the last one that qualifies wins
+            if p["shown"] >= MIN_SHOWN and wilson_lower(p["precision"], p["shown"]) >= t:
+                best = p["threshold"]
         table.append([t, 1.0 if best is None else round(best, 4)])
     table.append([1.0, 1.0])
     # Keep it monotone in the target even where precision dips locally.
     for i in range(1, len(table)):
         table[i][1] = max(table[i][1], table[i - 1][1])
     return table
+
+
+def wilson_lower(rate: float, n: int, z: float = WILSON_Z) -> float:
+    """Lower end of the Wilson score interval of a proportion ``rate`` observed ``n`` times."""
+    if n <= 0:
+        return 0.0
+    centre = rate + z * z / (2 * n)
+    spread = z * math.sqrt(rate * (1 - rate) / n + z * z / (4 * n * n))
+    return (centre - spread) / (1 + z * z / n)
 
 
 # ----------------------------------------------------------------------------------------------

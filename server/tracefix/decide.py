@@ -35,7 +35,7 @@ TYPING_MS = 600  # an edit younger than this means the user is still typing
 FEATURES = ("bias", "all_pass", "fixed_frac", "log_tests", "log_lines", "log_tokens", "top_block",
             "inv_rank", "llm", "agreement", "op_prior", "user_op",
             # Overfitting guards (repair/overfit.py): signs a fix passes the visible tests without being right.
-            "drift", "deletes", "const_return", "test_literal", "multi_edit", "nb_changed", "nb_errors")
+            "drift", "deletes", "const_return", "test_literal", "multi_edit", "nb_changed", "nb_errors", "rival")
 # Prior variance of each weight around the corpus fit: small where the corpus speaks for
 # every user, large for the user's own history, which only this user can inform.
 PRIOR_VAR = {name: 0.1 for name in FEATURES} | {"bias": 0.5, "user_op": 1.0, "op_prior": 0.3}
@@ -152,6 +152,7 @@ def vector(features: dict[str, Any], user: tuple[int, int] = (0, 0),
         1.0 if _num(features, "edits", 1) > 1 else 0.0,
         _num(features, "neighbour_changed"),
         _num(features, "neighbour_errors"),
+        1.0 if _num(features, "rivals") > 0 else 0.0,
     ]
 
 

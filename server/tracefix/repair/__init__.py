@@ -86,9 +86,24 @@ def repair_and_rank(path: str, text: str, seg: Segmentation, tests: list[TestCas
     ranked = rerank(blocks, mutants, failing, passing)
     if outcomes:
         ranked = _agree(ranked, seg, text, outcomes[0], failing)
+    for o, g in zip(outcomes, guards):
+        g.features["rivals"] = rivals(o, outcomes)
     suggestions = [_suggestion(i + 1, path, text, o, g.features, facts, ranked, tried)
                    for i, (o, g) in enumerate(zip(outcomes, guards))]
     return Repaired(suggestions, ranked)
+
+
+def rivals(outcome: Outcome, outcomes: list[Outcome]) -> int:
+    """Other fixes that also make every test pass but edit another block: the tests do not say which
+    one is meant (an ambiguity the decide model weighs; abstaining beats a coin toss)."""
+    if not _all_pass(outcome):
+        return 0
+    return sum(1 for o in outcomes
+               if o is not outcome and _all_pass(o) and o.candidate.block != outcome.candidate.block)
+
+
+def _all_pass(o: Outcome) -> bool:
+    return o.validation.passed == o.validation.total
 
 
 def _incomplete(outcomes: list[Outcome], failing: int, cancel: threading.Event, deadline: float) -> bool:
