@@ -28,6 +28,7 @@ PROBE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "probe")
 FILE_LIMIT_BYTES = 64 * 1024 * 1024  # per file the child writes, its captured output included
 RESULT_LINE_BYTES = 8 * 1024 * 1024  # one test's record; longer lines are cut and dropped
 RESULT_TOTAL_BYTES = 64 * 1024 * 1024
+RESULT_MAX_RECORDS = 50_000  # far above any real run (a record per test); a flood of forged lines stops here
 # Folders of the user's that no test needs to read: hidden from the child altogether.
 SECRET_DIRS = (".ssh", ".gnupg", ".aws", ".azure", ".config/gcloud", ".kube", ".docker", ".password-store")
 
@@ -216,7 +217,7 @@ def read_records(path: str) -> list[dict]:
         if not stat.S_ISREG(os.lstat(path).st_mode):
             return records
         with open(path, "rb") as f:
-            while total < RESULT_TOTAL_BYTES:
+            while total < RESULT_TOTAL_BYTES and len(records) < RESULT_MAX_RECORDS:
                 line = f.readline(RESULT_LINE_BYTES)
                 if not line:
                     break

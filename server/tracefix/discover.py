@@ -99,9 +99,10 @@ def collect(project: Project, python: str, settings: Settings, path: str,
     cached = projectcache.load_collection(project, fingerprint)
     if cached is not None:
         return Collection(**cached)
+    ignores = [f"--ignore={rel}" for rel in linked_folders(project.root)]
     job = {"mode": "collect", "target": os.path.realpath(path), "module": module_name(path, project.import_roots),
            "sys_path": list(project.import_roots), "tests": [], "collect_paths": paths,
-           "pytest_args": project.pytest_args(), "trace": False}
+           "pytest_args": project.pytest_args() + ignores, "trace": False}
     # The file on disk, not the buffer: the collection is shared by every document of the project.
     outcome = child.run_job(project, python, job, settings, path, None, cancel)
     coll = _parse_collection(outcome)
@@ -236,6 +237,29 @@ def _fingerprint(project: Project, paths: list[str], python: str) -> str:
                 any(fnmatch.fnmatch(name, p) for p in patterns):
             digest.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
+
+
+def linked_folders(root: str, limit: int = 200) -> list[str]:
+    """Symlinks to folders under ``root`` (relative): pytest's collection would follow them (into loops,
+    or out of the project into /usr), so the child is told to ignore them."""
+    out: list[str] = []
+    stack, seen = [root], 0
+    while stack and len(out) < limit and seen < MAX_WALK_ENTRIES:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            seen += 1
+            try:
+                if entry.is_symlink() and entry.is_dir():
+                    out.append(os.path.relpath(entry.path, root))
+                elif entry.is_dir(follow_symlinks=False) and entry.name not in PRUNE and not entry.name.startswith("."):
+                    stack.append(entry.path)
+            except OSError:
+                continue
+    return sorted(out)[:limit]
 
 
 def walk(root: str, limit: int = MAX_WALK_ENTRIES):
