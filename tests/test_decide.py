@@ -248,3 +248,33 @@ def test_an_equivalent_alternative_is_held_behind_the_better_ranked_fix():
     d.decide(r, Settings(precision=0.5))
     assert [s.shown for s in r.suggestions] == [True, False, True]
     assert r.suggestions[1].reason.startswith("an alternative to s1")
+
+
+def test_the_top_suspect_is_the_block_the_first_shown_fix_edits(tmp_path):
+    """When the best-ranked fix is held back, the one shown instead moves its block to the top of a
+    real report, and its explanation says it is suspect #1."""
+    import shutil
+    from pathlib import Path
+
+    from tracefix import engine
+    from tracefix.edits import text_edits
+    from tracefix.localize import edited_blocks
+
+    doc = tmp_path / "grading.py"
+    shutil.copy(Path(__file__).resolve().parent.parent / "examples" / "grading.py", doc)
+    r = engine.debug(engine.Request(str(doc), settings=Settings(precision=0.0)))
+    best = r.suggestions[0]
+    text = doc.read_text()
+    elsewhere = text.replace('    return "F"', '    return "F"  # elsewhere')
+    other = suggestion("s9")
+    other.edits = text_edits(text, elsewhere)
+    home = edited_blocks(r.segmentation, other.edits)[0]
+    assert r.blocks[0].block.id != home
+    other.explanation = f"Block {home} (line 14) is suspect #4 (suspiciousness 0.10): it returns."
+    best.validation.broken.append("test_top_scores")  # now held back by the validation gate
+    r.suggestions.insert(0, other)
+    d.decide(r, Settings(precision=0.0))
+    assert not best.shown and other.shown
+    assert r.blocks[0].block.id == home
+    assert r.blocks[0].explanation.startswith("The shown fix (s9) edits this block.")
+    assert f"Block {home} (line 14) is suspect #1 (suspiciousness" in other.explanation

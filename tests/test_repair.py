@@ -280,3 +280,18 @@ def test_neighbouring_inputs_show_a_fix_that_raises_outside_the_failing_input(tm
     assert neighbours.compare(original, right) == {"neighbour_changed": 0.5, "neighbour_errors": 0.0}
     assert cheat[0] == "!IndexError"  # the original returned 0 there
     assert neighbours.compare(original, cheat)["neighbour_errors"] == 0.5
+
+
+def test_fixes_that_pass_everything_in_different_blocks_are_rivals():
+    from tracefix.model import RunResult, Validation
+    from tracefix.repair import rivals
+    from tracefix.repair.search import Outcome
+    from tracefix.repair.source import Candidate
+
+    def outcome(block, passed):
+        cand = Candidate(0, 0, "", "op", 1, "", "", "", 1.0, block=block)
+        return Outcome(cand, Validation(["t"], [], passed, 3), RunResult("3", []))
+
+    here, there, also_here, partial = outcome("f:B1", 3), outcome("f:B2", 3), outcome("f:B1", 3), outcome("f:B3", 2)
+    every = [here, there, also_here, partial]
+    assert [rivals(o, every) for o in every] == [1, 2, 1, 0]
