@@ -75,6 +75,7 @@ def summarize(rows: list[dict]) -> dict:
         "bugs": n,
         "detected": frac(sum(r["detected"] for r in rows), n),
         "detected_reported": frac(sum(r["detected_reported"] for r in rows), n),
+        "detected_only_by_doctest": sum(1 for r in rows if r.get("detected_by_doctest")),
         "loc@1": frac(sum(1 for r in rows if r["rank"] == 1), n),
         "loc@3": frac(sum(1 for r in rows if r["rank"] is not None and r["rank"] <= 3), n),
         "fix_shown": frac(len(shown), n),

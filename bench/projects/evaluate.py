@@ -3,7 +3,8 @@
 From the project root: `tracefix debug <module> --json --python <project venv>/bin/python`, no --test.
 Scored against plain `pytest` in the project's venv:
   detected   a test tracefix reports as failed/error really fails on the bug under plain pytest
-             (and passed on the pristine code)
+             (and passed on the pristine code); a module doctest tracefix ran itself (`doctest:name`)
+             counts when `pytest --doctest-modules <module>` fails it on the bug and passes it before
   loc@k      the block holding the mutated line is among the k most suspicious blocks
   fix shown  a suggestion with shown=true
   correct    that suggestion's edits applied to the buggy file, the project's whole suite passes
@@ -179,6 +180,10 @@ def evaluate_bug(setup: Setup, base: Baseline, bug: Bug, tracefix: Tracefix, tim
         really_failing = {t for t, o in (plain.outcomes.items() if plain else []) if o in FAILING}
         out["plain_s"] = round(plain.seconds, 2) if plain else None
         confirmed = [t for t in out["failing_reported"] if t in really_failing and t in passed_before]
+        doctests = [t for t in out["failing_reported"] if t.startswith("doctest:")]
+        if doctests and not confirmed:
+            confirmed = confirm_doctests(setup, rel, doctests, buggy, suite_timeout)
+            out["detected_by_doctest"] = confirmed
         out["detected"] = bool(confirmed)
         out["detected_reported"] = bool(out["failing_reported"])
         run_ms = (out.get("timing_ms") or {}).get("run")
@@ -209,6 +214,21 @@ def evaluate_bug(setup: Setup, base: Baseline, bug: Bug, tracefix: Tracefix, tim
         out["fix_correct"] = bool(shown) and out["fixes"][0]["correct"]
         out["total_s"] = round(time.monotonic() - start, 2)
     return out
+
+
+def confirm_doctests(setup: Setup, rel: str, reported: list[str], buggy: str, timeout: float) -> list[str]:
+    """The reported `doctest:<name>` failures that plain `pytest --doctest-modules <module>` confirms:
+    the doctest fails on the bug and passes on the pristine module. Call with the bug in the tree."""
+    path = setup.root / rel
+    on_bug = setup.pytest([rel, "--doctest-modules"], timeout=timeout).outcomes
+    with patched(path, (setup.pristine / rel).read_text(), buggy):
+        on_pristine = setup.pytest([rel, "--doctest-modules"], timeout=timeout).outcomes
+
+    def ids(name: str) -> list[str]:
+        return [n for n in on_bug if n.endswith(("." + name, "::" + name))]
+
+    return [t for t in reported
+            if any(on_bug[n] in FAILING and on_pristine.get(n) == "passed" for n in ids(t.split(":", 1)[1]))]
 
 
 def pristine_check(setup: Setup, base: Baseline, tracefix: Tracefix, module: str, timeout: float,
