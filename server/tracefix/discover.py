@@ -59,7 +59,7 @@ def for_document(project: Project, python: str, path: str, text: str, settings: 
     coll = collect(project, python, settings, path, cancel)
     looked = _where(project, settings)
     own = [TestCase(doc_rel, "pytest", os.path.realpath(path), 1)] if tree is not None and defines_tests(tree) else []
-    picked, dropped = _reaching(coll, project, doc_rel, module)
+    picked = _reaching(coll, project, doc_rel, module)
     cases = [TestCase(t["id"], "pytest", os.path.join(project.root, t["file"]), t.get("line", 0))
              for t in picked if t["file"] != doc_rel]
     # A test file that failed to import may fail because of this very document: run it whole, so the
@@ -68,9 +68,7 @@ def for_document(project: Project, python: str, path: str, text: str, settings: 
               for e in coll.errors if e["file"] != doc_rel and e["file"].endswith(".py")
               and imports_module(project.root, e["file"], module)]
     notes = []
-    if dropped:
-        notes.append(f"{dropped} test(s) that import this module never ran it on earlier runs and were skipped")
-    cases, cap_note = _order_and_cap(project, cases, settings.max_tests)
+    cases, cap_note = _order_and_cap(project, cases, doc_rel, settings.max_tests)
     notes += [cap_note] if cap_note else []
     statics = static_tests(path, tree) if tree is not None else []
     if not cases and not own:
@@ -143,37 +141,43 @@ def _parse_collection(outcome: child.JobOutcome) -> Collection:
     return coll
 
 
-def _reaching(coll: Collection, project: Project, doc_rel: str, module: str) -> tuple[list[dict], int]:
-    """Collected tests whose module can reach the document, minus those the coverage map rules out."""
+def _reaching(coll: Collection, project: Project, doc_rel: str, module: str) -> list[dict]:
+    """Collected tests whose module can reach the document (the import graph)."""
     def reaches(test_file: str) -> bool:
         r = coll.reach.get(test_file)
         if r is None:
             return False
         return doc_rel in r["files"] or module in r["modules"]
 
-    picked = [t for t in coll.tests if t["file"] == doc_rel or reaches(t["file"])]
-    executed = projectcache.load_coverage(project)
-    # Only tests that passed are ever ruled out: a failing test is what a fix is about.
-    kept = [t for t in picked if t["id"] not in executed or doc_rel in executed[t["id"]] or t["file"] == doc_rel]
-    return kept, len(picked) - len(kept)
+    return [t for t in coll.tests if t["file"] == doc_rel or reaches(t["file"])]
 
 
-def _order_and_cap(project: Project, cases: list[TestCase], cap: int) -> tuple[list[TestCase], str]:
-    """Tests that failed last time first (the ones a fix is about), then the rest; at most ``cap``."""
+def _order_and_cap(project: Project, cases: list[TestCase], doc_rel: str, cap: int) -> tuple[list[TestCase], str]:
+    """Tests that failed last time first (the ones a fix is about), then those the coverage map saw execute
+    the document, then the rest; at most ``cap``. The map only orders: a test it never saw run the file is
+    still run when there is room (the map can be incomplete, and a dropped test is a bug never seen)."""
     last = projectcache.load_outcomes(project)
-    failing = [c for c in cases if last.get(c.id) in ("failed", "error", "timeout")]
-    rest = [c for c in cases if last.get(c.id) not in ("failed", "error", "timeout")]
-    ordered = failing + rest
+    executed = projectcache.load_coverage(project)
+
+    def rank(case: TestCase) -> int:
+        if last.get(case.id) in ("failed", "error", "timeout"):
+            return 0
+        files = executed.get(case.id)
+        return 1 if files is None or doc_rel in files else 2
+
+    ordered = sorted(cases, key=rank)  # stable: collection order within a rank
     if len(ordered) <= cap:
         return ordered, ""
-    return ordered[:cap], (f"ran {cap} of the {len(ordered)} tests that reach this file (failing first); raise the "
-                           f"maxTests setting (--max-tests) to run more")
+    return ordered[:cap], (f"ran {cap} of the {len(ordered)} tests that reach this file (failing first, then those "
+                           f"seen running it); raise the maxTests setting (--max-tests) to run more")
 
 
 def _doc_module_note(coll: Collection, path: str) -> list[str]:
     info = coll.doc_module or {}
     where = info.get("file") or ""
-    if where and os.path.realpath(where) != os.path.realpath(path):
+    same_module = info.get("name") == module_name(path, ()) or str(info.get("name", "")).endswith(
+        "." + os.path.splitext(os.path.basename(path))[0])
+    if where and same_module and os.path.realpath(where) != os.path.realpath(path):
         return [f"the tests import {info.get('name')} from {where}, not from this file: is the project installed "
                 f"without `pip install -e .`?"]
     return []
