@@ -85,6 +85,8 @@ def collect_records(records: list[dict]) -> dict:
                 data["files"][test.get("id")] = test["files"]
         elif "start" in record:
             data["started"].append(record["start"])
+        elif isinstance(record.get("planned"), list):
+            data["planned"] = [str(t) for t in record["planned"]]
         else:
             data.update(record)
     return data
@@ -103,6 +105,12 @@ def _account_for_silent_tests(run: RunResult, data: dict, tests: list[TestCase],
         run.tests.append(TestResult(test_id, outcome, message, file=_test_file(test_id, path, project)))
         seen.add(test_id)
         reported.add(test_id)
+    if run.error or not data.get("done"):
+        for test_id in data.get("planned", []):
+            if test_id not in seen:  # planned by pytest, never started: the process ended before it
+                run.tests.append(TestResult(test_id, "error", f"not run: {why}", file=_test_file(test_id, path, project)))
+                seen.add(test_id)
+                reported.add(test_id)
     for t in tests:
         if t.id in reported or t.id.split("[")[0] in reported or _file_level_seen(t, seen):
             continue
