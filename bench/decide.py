@@ -44,10 +44,13 @@ OUT_JSON = os.path.join(ROOT, "bench", "results", "decide.json")
 OUT_PNG = os.path.join(ROOT, "bench", "results", "decide.png")
 PRIOR_PY = os.path.join(ROOT, "server", "tracefix", "decide_prior.py")
 FIT_VAR = 4.0  # prior variance of each weight during the corpus fit (weak L2)
-FIT = [n for n in D.FEATURES if n != "user_op"]  # user_op is 0 on the corpus: nothing to fit
+# user_op is 0 on the corpus: nothing to fit. log_tests is left at 0: corpus programs have 2-8 tests, so
+# its fitted weight (negative: the 8-test student programs are the hard ones) would be extrapolated to
+# real suites of hundreds, where more tests passing is more evidence for a fix, not less.
+FIT = [n for n in D.FEATURES if n not in ("user_op", "log_tests")]
 TARGETS = [round(0.5 + i * 0.01, 2) for i in range(50)] + [0.995]
 MIN_SHOWN = 10  # a threshold's precision counts for calibration only with this many shown
-WILSON_Z = 1.0  # one standard error of margin between the corpus precision and the promised one
+WILSON_Z = 0.5  # half a standard error of margin between the corpus precision and the promised one
 
 
 # ----------------------------------------------------------------------------------------------
@@ -217,23 +220,40 @@ def oof(rows: list[dict], k: int, salt: str) -> list[float]:
 
 
 def calibrate(scores: list[float], labels: list[bool]) -> list[list[float]]:
-    """Precision target → lowest threshold whose shown set (at least MIN_SHOWN) reaches that precision
-    by its Wilson lower bound: the corpus is a sample, and a knob the user sets to 0.9 should hold on
-    programs the fit never saw; the margin shrinks as more are shown, so one early miss among the most
-    confident does not silence everything below it. Monotone by the pass below."""
-    pts = curve(scores, labels)  # thresholds descending
+    """Precision target → lowest threshold whose shown set (at least MIN_SHOWN) reaches that precision,
+    the precision read from the isotonic (pool-adjacent-violators) fit of correctness on score: the
+    corpus is small, and one miss among the most confident must neither silence everything below it
+    nor be averaged away by luck above it. A Wilson margin on top keeps the promise off the corpus.
+    Monotone by the pass below."""
+    shown = sorted(((sc, bool(lb)) for sc, lb in zip(scores, labels) if sc > 0), key=lambda t: -t[0])
+    smooth = isotonic([lb for _, lb in shown])
     table = [[0.0, 0.0]]
     for t in TARGETS:
-        best = None
-        for p in pts:  # from the strictest threshold down; the last one that qualifies wins
-            if p["shown"] >= MIN_SHOWN and wilson_lower(p["precision"], p["shown"]) >= t:
-                best = p["threshold"]
+        best, total = None, 0.0
+        for i, ((score, _), p) in enumerate(zip(shown, smooth)):
+            total += p
+            n = i + 1
+            last_of_tie = i + 1 == len(shown) or shown[i + 1][0] != score
+            if last_of_tie and n >= MIN_SHOWN and wilson_lower(total / n, n) >= t:
+                best = score
         table.append([t, 1.0 if best is None else round(best, 4)])
     table.append([1.0, 1.0])
     # Keep it monotone in the target even where precision dips locally.
     for i in range(1, len(table)):
         table[i][1] = max(table[i][1], table[i - 1][1])
     return table
+
+
+def isotonic(labels: list[bool]) -> list[float]:
+    """P(correct) per position of a list sorted by descending score, non-increasing (pool adjacent violators)."""
+    blocks: list[list[float]] = []  # [mean, count]
+    for lb in labels:
+        blocks.append([1.0 if lb else 0.0, 1.0])
+        while len(blocks) > 1 and blocks[-2][0] < blocks[-1][0]:
+            m2, c2 = blocks.pop()
+            m1, c1 = blocks.pop()
+            blocks.append([(m1 * c1 + m2 * c2) / (c1 + c2), c1 + c2])
+    return [m for m, c in blocks for _ in range(int(c))]
 
 
 def wilson_lower(rate: float, n: int, z: float = WILSON_Z) -> float:
