@@ -49,7 +49,7 @@ def test_neovim_recipe_one_server_per_project_diagnostics_and_a_fix_where_the_bu
     env = {**os.environ,
            "TRACEFIX_CMD": json.dumps([sys.executable, "-m", "tracefix", "serve"]),
            "TRACEFIX_OUT": str(out), "TRACEFIX_TIMEOUT_MS": "150000", "TRACEFIX_AWAY_LINE": "22",
-           "TRACEFIX_MORE": "stats.py,test_stats.py",
+           "TRACEFIX_MORE": "stats.py,test_stats.py", "TRACEFIX_PRECISION": "0.5",
            "TRACEFIX_DATA_DIR": str(tmp_path / "data"),
            "XDG_CONFIG_HOME": str(tmp_path / "xdg-config"), "XDG_DATA_HOME": str(tmp_path / "xdg-data"),
            "XDG_STATE_HOME": str(tmp_path / "xdg-state"), "XDG_CACHE_HOME": str(tmp_path / "xdg-cache")}

@@ -27,7 +27,7 @@ pytestmark = [
 ]
 
 
-def test_debug_with_trace_then_quick_fix_in_code_server():
+def test_the_extension_in_code_server_quiet_and_precise():
     chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
     missing = [str(p) for p in (VSIX, CODE_SERVER / "node_modules" / "code-server", Path(chromium),
                                 ROOT / "node_modules" / "playwright-core") if not p.exists()]
@@ -45,8 +45,18 @@ def test_debug_with_trace_then_quick_fix_in_code_server():
     timings_line = [line for line in proc.stdout.splitlines() if line.startswith("E2E_TIMINGS ")][-1]
     timings = json.loads(timings_line.split(" ", 1)[1])
     (ARTIFACTS / "e2e-timings.json").write_text(json.dumps(timings, indent=2))
-    assert timings["accept_logged"] is True
-    for phase in ("debug_to_diagnostic", "trace_view", "quick_fix_menu", "apply_fix_and_clear"):
+    checks = timings["checks"]
+    for phase in ("cancel_run", "debug_to_diagnostic", "trace_view", "testing_view", "quick_fix_menu",
+                  "apply_fix_and_clear", "settings_without_restart"):
         assert phase in timings, f"phase {phase} did not complete"
-    for shot in ("1-trace-view.png", "2-quick-fix.png", "3-after-fix.png"):
+    assert checks["cancelled"] and checks["progress_notifications"] == 1 and checks["error_toasts"] == 0
+    assert checks["trace_starts_at"].startswith("letter")  # the suspect block, not the test's own code
+    assert checks["testing_view_failed"] == "test_top_scores"
+    assert checks["fixes_away_from_bug"] == 0
+    assert checks["fix_title"].startswith("Use `>=`") and checks["fix_title_length"] <= 60
+    assert checks["accept_logged"] is True and checks["restarts_for_settings"] == 0
+    for version in ("3.12", "3.13"):
+        if any((Path.home() / ".pyenv" / "versions").glob(f"{version}.*")):
+            assert f"Python {version}." in checks["pythons"].get(version, ""), f"no run on CPython {version}"
+    for shot in ("1-trace-view.png", "2-quick-fix.png", "3-after-fix.png", "4-testing-view.png"):
         assert (ARTIFACTS / shot).stat().st_size > 10_000, f"{shot} looks empty"

@@ -4,6 +4,7 @@
 -- attaches to the same `tracefix serve`.
 -- TRACEFIX_CMD is a JSON list (the test passes the venv's python); default: `tracefix serve`.
 local cmd = { "tracefix", "serve" }
+local precision = tonumber(os.getenv("TRACEFIX_PRECISION") or "0.9")  -- the test lowers it
 if os.getenv("TRACEFIX_CMD") then
   cmd = vim.json.decode(os.getenv("TRACEFIX_CMD"))
 end
@@ -13,6 +14,6 @@ vim.lsp.config("tracefix", {
   filetypes = { "python" },
   root_markers = { "pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini", "setup.py", ".git" },
   init_options = { runOn = "save" },
-  settings = { tracefix = { runOn = "save", precision = 0.9 } },
+  settings = { tracefix = { runOn = "save", precision = precision } },
 })
 vim.lsp.enable("tracefix")

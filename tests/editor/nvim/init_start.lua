@@ -3,6 +3,7 @@
 -- run by tests/editor/test_neovim.py.
 -- TRACEFIX_CMD is a JSON list (the test passes the venv's python); default: `tracefix serve`.
 local cmd = { "tracefix", "serve" }
+local precision = tonumber(os.getenv("TRACEFIX_PRECISION") or "0.9")  -- the test lowers it
 if os.getenv("TRACEFIX_CMD") then
   cmd = vim.fn.json_decode(os.getenv("TRACEFIX_CMD"))
 end
@@ -17,7 +18,7 @@ vim.api.nvim_create_autocmd("FileType", {
       cmd = cmd,
       root_dir = found and vim.fs.dirname(found) or vim.fn.getcwd(),
       init_options = { runOn = "save" },
-      settings = { tracefix = { runOn = "save", precision = 0.9 } },
+      settings = { tracefix = { runOn = "save", precision = precision } },
     })
   end,
 })
