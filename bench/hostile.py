@@ -4,7 +4,7 @@ Issue 8: the corpus of tests/hostile/cases.py and the load scenario. Issue 12: t
 bounds cases (protected places byte-identical, honest exit codes, FIFO/symlink/10,000-file folders,
 a 400 MB flood, forged results, tracing side effects, a junk feedback store, one server per sandbox mode).
 
-Usage: .venv/bin/python bench/hostile.py [--quick] [--no-load] [--only issue8|issue12]
+Usage: .venv/bin/python bench/hostile.py [--quick] [--no-load] [--only issue8|issue12] [--parts a,b]
 Prints tables and writes bench/results/hostile.json (a partial run keeps the other part's figures). The
 corpus and its checks live in tests/hostile/ (cases.py, wire.py, load.py; world.py, docs.py and
 scenarios.py for issue 12), shared with the test suite.
@@ -70,25 +70,29 @@ def lsp_pass(root: Path) -> dict:
     return result
 
 
-def issue12(root: Path) -> dict:
+PARTS12 = {"protected_places": scenarios.protected_places, "honest_outcomes": scenarios.honest_outcomes,
+           "bounded": scenarios.bounded, "tracing": scenarios.tracing, "feedback_store": scenarios.feedback_store,
+           "server": lambda root: [scenarios.server(root / mode, mode) for mode in scenarios.world.MODES]}
+
+
+def issue12(root: Path, parts: list[str], previous: dict) -> dict:
     """Every issue-12 category: protected places, honest outcomes, bounded inputs, tracing, the feedback store,
-    and one language server per sandbox mode with a control document probed while hostile runs happen."""
-    out = {}
-    for name, step in (("protected_places", scenarios.protected_places), ("honest_outcomes", scenarios.honest_outcomes),
-                       ("bounded", scenarios.bounded), ("tracing", scenarios.tracing),
-                       ("feedback_store", scenarios.feedback_store)):
+    and one language server per sandbox mode with a control document probed while hostile runs happen.
+    Parts not asked for keep their previous figures."""
+    out = {k: v for k, v in previous.items() if k in PARTS12}
+    for name in parts:
         t0 = time.perf_counter()
-        out[name] = step(root / name)
+        out[name] = PARTS12[name](root / name)
         print(f"  {name}: {time.perf_counter() - t0:.0f} s", flush=True)
-    out["server"] = [scenarios.server(root / f"server-{mode}", mode) for mode in scenarios.world.MODES]
-    out["summary"] = summary12(out)
+    out["summary"] = summary12(out) if set(PARTS12) <= set(out) else {}
     return out
 
 
 def summary12(r: dict) -> dict:
     places = [(row["mode"], k[len("identical: "):], v) for row in r["protected_places"] for k, v in row.items()
               if k.startswith("identical: ")]
-    bounded = [b for b in r["bounded"] if "discover_ms" in b]
+    bounded = [b for b in r["bounded"] if "discover_ms" in b and b["case"] != "plain"]
+    plain = [b["discover_ms"] for b in r["bounded"] if b["case"] == "plain"]
     flood = [b for b in r["bounded"] if b["case"].startswith("flood")]
     return {
         "protected places byte-identical": f"{sum(v for _, _, v in places)}/{len(places)}",
@@ -102,6 +106,7 @@ def summary12(r: dict) -> dict:
         "bounded folders right within 2 s of discovery": "%d/%d" % (
             sum(b["right result"] and 0 <= b["discover_ms"] < 2000 for b in bounded), len(bounded)),
         "max discovery ms (FIFO, loops, /usr, 10,000 files)": max((b["discover_ms"] for b in bounded), default=None),
+        "discovery ms of the same folder without them (per mode)": plain,
         "tracefix RSS under a 400 MB flood, MB": [b["rss_mb"] for b in flood],
         "tracefix RSS / hung under 1M forged results": [(b["rss_mb"], b["hung"]) for b in r["bounded"]
                                                         if b["case"].startswith("1,000,000")],
@@ -159,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="load with 10 documents and 300 edits")
     ap.add_argument("--no-load", action="store_true")
     ap.add_argument("--only", choices=("issue8", "issue12"), help="run one part; the other's figures are kept")
+    ap.add_argument("--parts", default=",".join(PARTS12), help="issue-12 parts to run (comma-separated): "
+                    + ", ".join(PARTS12) + "; the others keep their figures")
     args = ap.parse_args(argv)
     root = Path(tempfile.mkdtemp(prefix="tracefix-bench-hostile-"))
     out = ROOT / "bench" / "results" / "hostile.json"
@@ -169,8 +176,13 @@ def main(argv: list[str] | None = None) -> int:
         result.update(issue8(root, args))
     if args.only != "issue8":
         print("issue 12 cases (each part prints its time):", flush=True)
-        result["issue12"] = issue12(root / "issue12")
-        print12(result["issue12"])
+        parts = [p for p in args.parts.split(",") if p]
+        unknown = sorted(set(parts) - set(PARTS12))
+        if unknown:
+            ap.error(f"unknown part(s): {', '.join(unknown)}")
+        result["issue12"] = issue12(root / "issue12", parts, previous.get("issue12", {}))
+        if result["issue12"]["summary"]:
+            print12(result["issue12"])
     result["seconds"] = round(time.perf_counter() - t0, 1)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, default=str))

@@ -93,6 +93,11 @@ def _project(folder: Path) -> Path:
     return folder / "doc.py"
 
 
+def plain(folder: Path) -> Path:
+    """The same document and sibling test with nothing hostile around them: the baseline."""
+    return _project(folder)
+
+
 def fifo(folder: Path) -> Path:
     """FIFOs named like test files, where discovery and the mirror look (nobody ever writes to them)."""
     doc = _project(folder)

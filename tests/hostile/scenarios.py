@@ -68,7 +68,7 @@ def bounded(root: Path) -> list[dict]:
     """FIFO / symlink-loop / /usr link / 10,000-file folders, the flood and the timeout leftovers (CLI)."""
     rows = []
     for mode in world.MODES:
-        for make in ("fifo", "symlink_loop", "symlink_out", "many_files"):
+        for make in ("plain", "fifo", "symlink_loop", "symlink_out", "many_files"):
             tmp = root / mode / f"{make}-tmp"
             tmp.mkdir(parents=True)
             doc = getattr(docs, make)(root / mode / make)

@@ -16,9 +16,6 @@ import world
 
 pytestmark = pytest.mark.slow
 
-GAP = ("after os._exit the tests that never started are dropped, not reported as not run: trace.py counts a "
-       "file-level test case as seen once any of its tests reported")
-KNOWN = {"os_exit_0": GAP, "os_exit_1": GAP}
 
 
 def _ids(run: world.Cli) -> list[str]:
@@ -40,8 +37,7 @@ def _check(run: world.Cli, expected: dict[str, str], misbehaving: str) -> None:
 
 
 @pytest.mark.parametrize("mode", world.MODES)
-@pytest.mark.parametrize("kind", [pytest.param(k, marks=[pytest.mark.xfail(strict=False, reason=KNOWN[k])]
-                                               if k in KNOWN else []) for k in docs.ENDINGS])
+@pytest.mark.parametrize("kind", list(docs.ENDINGS))
 def test_a_test_that_ends_the_run_is_not_passed(kind, mode, tmp_path):
     doc = docs.ending(tmp_path, kind)
     run = world.debug(doc, world.mode_env(mode), "--no-repair", "--timeout", "20")
