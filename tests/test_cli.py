@@ -53,7 +53,8 @@ def test_examples_json(tmp_path, name, failing):
 
 def test_human_output_shows_trace_top_block_and_fix(tmp_path):
     shutil.copytree(EXAMPLES, tmp_path / "ex")
-    done = debug(str(tmp_path / "ex" / "grading.py"), "--color", "never")
+    # --all: the rendering of a fix is under test here, not the decide step's threshold (tests/test_decide.py).
+    done = debug(str(tmp_path / "ex" / "grading.py"), "--color", "never", "--all")
     assert done.returncode == 1
     out = done.stdout
     assert "FAILED grading.py::test_top_scores" in out
