@@ -145,7 +145,10 @@ def jail_spec_base(python: str) -> dict:
     home = os.path.realpath(os.path.expanduser("~"))
     hidden = [os.path.join(home, d) for d in SECRET_DIRS]
     hidden += [os.path.dirname(feedback.default_path()), _cache_dir()]
-    readable = [PROBE_DIR, *pytest_fallback_paths(), *_interpreter_dirs(python), *_interpreter_dirs(sys.executable)]
+    shim = pytest_fallback_paths()
+    # Where the shim's links point (tracefix's own libraries, e.g. a VS Code extension's bundle under /tmp).
+    targets = {os.path.dirname(os.path.realpath(os.path.join(d, e))) for d in shim for e in os.listdir(d)}
+    readable = [PROBE_DIR, *shim, *sorted(targets), *_interpreter_dirs(python), *_interpreter_dirs(sys.executable)]
     return {"readable": list(dict.fromkeys(readable)), "hide": hidden, "proc": True}
 
 
