@@ -78,6 +78,7 @@ def bounded(root: Path) -> list[dict]:
             rows.append({"mode": mode, "case": make, "hung": run.hung, "exit": run.returncode,
                          "right result": run.by_name == docs.BOUNDED_OUTCOMES,
                          "discover_ms": round(timing.get("discover", -1), 1), "total_s": round(run.wall_s, 2),
+                         "timing_ms": {k: round(v) for k, v in timing.items()},
                          "rss_mb": round(run.rss_kb / 1024, 1), "tmpdir_left_mb": _mb(tmp)})
             shutil.rmtree(root / mode, ignore_errors=True)
         for case, make, key in (("flood 400 MB, no newline", docs.flood, "test_real"),
