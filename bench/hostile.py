@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import tempfile
 import time
@@ -184,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         if result["issue12"]["summary"]:
             print12(result["issue12"])
     result["seconds"] = round(time.perf_counter() - t0, 1)
+    shutil.rmtree(root, ignore_errors=True)  # the junk feedback store alone is ~170 MB
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, default=str))
     print(f"\nwrote {out.relative_to(ROOT)}")
