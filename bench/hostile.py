@@ -141,7 +141,7 @@ def print12(r: dict) -> None:
     print("\ntracing without side effects")
     for t in r["tracing"]:
         print(f"  {t['case']:<22} exit {t['exit']}  {t['passed (untraced verdict)']}/{t['tests']} passed  "
-              f"{t['fixes shown']} fixes shown")
+              f"{t['fixes shown']} fixes shown, {t.get('fixes offered', '?')} offered")
     print("\nfeedback store (tracefix debug with a fix to decide on)")
     for label, f in r["feedback_store"].items():
         print(f"  {label:<8} {f['store_mb']:>7} MB  read {f['read_ms']} ms  run {f['total_s']} s  exit {f['exit']}  "

@@ -123,7 +123,8 @@ def tracing(root: Path) -> list[dict]:
         run = world.debug(doc, cases.secret_env(), "--timeout", timeout, "--repair-seconds", "30", wall=GUARD_S)
         rows.append({"case": name[:-3], "exit": run.returncode, "tests": len(run.by_name),
                      "passed (untraced verdict)": sum(o == "passed" for o in run.by_name.values()),
-                     "fixes shown": sum(bool(s.get("shown")) for s in (run.report or {}).get("suggestions", []))})
+                     "fixes shown": sum(bool(s.get("shown")) for s in (run.report or {}).get("suggestions", [])),
+                     "fixes offered": len((run.report or {}).get("suggestions", []))})
     return rows
 
 
