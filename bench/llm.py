@@ -7,7 +7,9 @@ feedback level -- none (regenerate from the task), error (+ failing test and its
 trace-lines (+ traced values as a flat log), trace-blocks (LDB: block verdicts + block trace) --
 the real pipeline runs (segment, discover, traced child run, offline localization), then
 ``tracefix.llm.assist`` asks the model, validates its fixes on the visible tests, and the
-decide stage picks what to show. A shown fix counts as correct when the *hidden* tests pass.
+decide stage picks what to show. The best validated fix counts as correct when the *hidden* tests
+pass; "fix rate" is that share of programs, whether or not the precision knob shows the fix, and
+"precision" is the share of shown fixes that are correct.
 Prints a table and writes bench/results/llm.json.
 """
 from __future__ import annotations
@@ -67,7 +69,8 @@ def one(program: dict, corpus: Path, level: str, settings: Settings, store_dir: 
     decide.decide(report, settings, store=FeedbackStore(store_dir))
     shown = [s for s in report.suggestions if s.shown]
     validated = bool(result.suggestions)
-    correct = hidden_pass(folder, corpus, program["id"], shown[0].new_text) if shown else False
+    best = shown[0] if shown else (report.suggestions[0] if report.suggestions else None)
+    correct = hidden_pass(folder, corpus, program["id"], best.new_text) if best else False
     truth = set(program.get("ground_truth_lines") or [])
     top = result.blocks[0].block if result.blocks else None
     return {**row, "validated": validated, "shown": bool(shown), "correct": correct,
@@ -86,6 +89,7 @@ def summarize(rows: list[dict]) -> dict:
         "fix_rate": round(sum(r["correct"] for r in done) / len(done), 3) if done else None,
         "shown": len(shown),
         "shown_precision": round(sum(r["correct"] for r in shown) / len(shown), 3) if shown else None,
+        "shown_fix_rate": round(sum(r["correct"] for r in shown) / len(done), 3) if done else None,
         "top1_after_verdicts": round(sum(r["top1"] for r in done) / len(done), 3) if done else None,
         "tokens_mean": round(statistics.mean(r["tokens"] for r in done)) if done else None,
         "seconds_median": round(statistics.median(r["seconds"] for r in done), 1) if done else None,
