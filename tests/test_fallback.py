@@ -96,14 +96,17 @@ def spec_for(scratch, doc=None, copy=None, **more):
 
 # -- Landlock ---------------------------------------------------------------------------------------
 
-WRITE_ATTEMPTS = """
-import subprocess
+# Each attempt's outcome under its name: "ok" or the OSError subclass it raised.
+ATTEMPT = """
 def attempt(name, action):
     try:
         action()
         OUT[name] = "ok"
     except OSError as exc:
         OUT[name] = type(exc).__name__
+"""
+WRITE_ATTEMPTS = ATTEMPT + """
+import subprocess
 
 def make_fifo(path):
     os.mkfifo(path)
@@ -134,7 +137,7 @@ def _tree(root):
 
 
 @needs_landlock
-def test_landlock_allows_writes_only_beneath_the_scratch_and_dev(tmp_path):
+def test_landlock_allows_writes_only_beneath_the_scratch_and_devices(tmp_path):
     project, scratch = _tree(tmp_path / "project"), _tree(tmp_path / "scratch")
     (project / "emptydir" / ".keep").unlink()
     (scratch / "emptydir" / ".keep").unlink()
@@ -142,7 +145,7 @@ def test_landlock_allows_writes_only_beneath_the_scratch_and_dev(tmp_path):
 
     out = run_child(project, spec_for(scratch), WRITE_ATTEMPTS.format(project=str(project), scratch=str(scratch)))
 
-    assert out["active"][0] == f"writes only beneath the run's scratch and /dev (Landlock ABI {ABI})", out
+    assert out["active"][0] == fallback.WRITES_NAME % ABI, out
     assert out["problems"] == []
     refused = ["create", "append", "overwrite", "unlink", "mkdir", "rmdir", "rename", "symlink", "fifo"]
     if ABI >= 3:  # truncate(2) is a Landlock right from ABI 3 (Linux 6.2) on
@@ -156,6 +159,47 @@ def test_landlock_allows_writes_only_beneath_the_scratch_and_dev(tmp_path):
         "in:mkdir": "ok", "in:rmdir": "ok", "in:rename": renamed, "in:symlink": "ok", "in:fifo": "ok",
         "in:shell": 0}
     assert out["read"] == "ok" and out["devnull"] == "ok"
+
+
+DEVICE_ATTEMPTS = ATTEMPT + """
+import multiprocessing.shared_memory
+
+def openpty():
+    leader, follower = os.openpty()
+    os.write(follower, b"x")
+    os.close(leader); os.close(follower)
+
+attempt("shm:file", lambda: open("/dev/shm/" + {token!r}, "w").close())
+attempt("shm:segment", lambda: multiprocessing.shared_memory.SharedMemory({token!r} + "-seg", create=True, size=64))
+attempt("/dev:file", lambda: open("/dev/" + {token!r}, "w").close())
+attempt("null", lambda: open("/dev/null", "w").write("x"))
+attempt("zero", lambda: open("/dev/zero", "wb").write(b"x"))
+attempt("urandom", lambda: open("/dev/urandom", "wb").write(b"x"))
+attempt("pty", openpty)
+attempt("stdout", lambda: open("/dev/stdout", "w").write(""))
+"""
+
+
+@needs_landlock
+def test_landlock_refuses_dev_shm_but_not_the_devices_code_writes_to(tmp_path):
+    token = "tracefix-test-" + os.urandom(6).hex()
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    try:
+        out = run_child(tmp_path, spec_for(scratch), DEVICE_ATTEMPTS.format(token=token))
+        left = [n for n in os.listdir("/dev/shm") if token in n]
+    finally:
+        for name in os.listdir("/dev/shm"):
+            if token in name:
+                os.remove(os.path.join("/dev/shm", name))
+    assert out["active"][0] == fallback.WRITES_NAME % ABI, out
+    # /dev itself is read-only to the child (a normal user cannot create there anyway, so only /dev/shm,
+    # a world-writable tmpfs, proves the rule).
+    assert out["shm:file"] == out["shm:segment"] == "PermissionError", out
+    assert out["/dev:file"] == "PermissionError", out
+    assert left == []
+    assert {k: out[k] for k in ("null", "zero", "urandom", "pty", "stdout")} == dict.fromkeys(
+        ("null", "zero", "urandom", "pty", "stdout"), "ok")
 
 
 def test_no_spec_means_no_fallback(tmp_path):
@@ -182,7 +226,7 @@ def test_enter_never_raises_and_says_what_is_missing(tmp_path):
     if ABI:
         # The missing folder stays read-only; the rest of the layer is still on.
         assert f"{missing} stays read-only" in problems
-        assert out["active"][0] == f"writes only beneath the run's scratch and /dev (Landlock ABI {ABI})"
+        assert out["active"][0] == fallback.WRITES_NAME % ABI
     else:
         assert out["active"] == [] and "Landlock: " in problems
 

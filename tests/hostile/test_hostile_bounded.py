@@ -78,12 +78,7 @@ def test_forged_results_leave_tracefix_memory_bounded(tmp_path, mode):
     assert run.returncode == 1
 
 
-SHM = ("without namespaces the Landlock fallback lets a run write beneath all of /dev, /dev/shm included, and "
-       "nothing removes what a run left there (fallback.py restrict)")
-
-
-@pytest.mark.parametrize("mode", ["namespaces", pytest.param("no-namespaces", marks=pytest.mark.xfail(
-    strict=False, reason=SHM))])
+@pytest.mark.parametrize("mode", world.MODES)
 def test_a_timed_out_run_leaves_nothing_behind(tmp_path, mode):
     token = uuid.uuid4().hex[:12]
     doc = docs.timeout_leftovers(tmp_path / "hangs", token)

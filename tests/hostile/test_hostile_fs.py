@@ -59,14 +59,8 @@ def test_protected_place_is_byte_identical(fs, place):
     assert fs.diffs[place] == []
 
 
-SHM = ("without namespaces the Landlock fallback lets a run write beneath all of /dev, /dev/shm included, and "
-       "nothing removes what a run left there (fallback.py restrict)")
-
-
 @pytest.mark.slow
-def test_nothing_left_in_tmp_or_shm(fs, request):
-    if fs.mode == "no-namespaces":
-        request.applymarker(pytest.mark.xfail(strict=False, reason=SHM))
+def test_nothing_left_in_tmp_or_shm(fs):
     assert fs.leftovers == []
 
 

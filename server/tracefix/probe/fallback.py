@@ -4,7 +4,8 @@ Loaded by path by the runner and entered before any user code runs: ``enter(job[
 Stdlib only, Python 3.9+, inside the user's interpreter. Two layers, each optional:
 
 * Landlock (Linux >= 5.13, unprivileged): writes, creations and removals are allowed only beneath
-  the run's writable folders and /dev; reads stay allowed everywhere. Inherited by every process
+  the run's writable folders, plus writing to the few devices ordinary code writes to (``DEVICES``);
+  reads stay allowed everywhere. Inherited by every process
   the tests start. Where the kernel's ABI allows it, also no signals to processes outside the run
   and, for a run without network, no TCP and no abstract unix sockets outside the run.
 * The buffer: the document's module, imported under any name (plain imports, pytest with or without
@@ -63,6 +64,14 @@ WRITE_RIGHTS_BY_ABI = (
 )
 # The only write rights a rule on a single file (not a folder) may carry.
 FILE_RIGHTS = WRITE_FILE | TRUNCATE
+# The devices a test may write to without the jail. Not all of /dev: /dev/shm is a shared, persistent
+# tmpfs (a run could leave segments there, or plant files other processes trust), and /dev/mqueue
+# likewise. /dev/pts (and /dev/ptmx to open one) keep pty-based tests working. A device missing here
+# is simply not allowed. The cost: POSIX semaphores and shared memory (multiprocessing's Lock, Queue,
+# shared_memory) fail with PermissionError in a fallback run; the jail gives them a private /dev/shm.
+DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty", "/dev/ptmx",
+           "/dev/pts")
+WRITES_NAME = "writes only beneath the run's scratch and to /dev/null, ttys and the like (Landlock ABI %d)"
 # ABI 4: TCP rights, handled without any rule = no TCP bind or connect at all.
 NET_BIND_TCP = 1 << 0
 NET_CONNECT_TCP = 1 << 1
@@ -127,7 +136,7 @@ def _write_rights(abi):
 
 
 def restrict(writable, network=True):
-    """Landlock this process (and every process it starts) to writing beneath ``writable`` and /dev.
+    """Landlock this process (and every process it starts) to writing beneath ``writable`` and to ``DEVICES``.
 
     Where the kernel's ABI allows: no signals to processes outside the run (ABI 6), and without
     ``network`` no TCP bind/connect (ABI 4) and no abstract unix sockets outside the run (ABI 6),
@@ -151,11 +160,16 @@ def restrict(writable, network=True):
         PROBLEMS.append("Landlock: no ruleset: " + os.strerror(err))
         return []
     try:
-        for path in list(writable or []) + ["/dev"]:
+        for path in list(writable or []):
             problem = _allow_beneath(libc, ruleset, path, rights)
             if problem:
                 # A folder we cannot allow stays read-only: the safe direction. Noted, not fatal.
                 PROBLEMS.append("Landlock: %s stays read-only: %s" % (path, problem))
+        for path in DEVICES:
+            # Writing only: nothing is created or removed among the devices (a pty's node is made by
+            # the kernel when /dev/ptmx is opened). A device this machine lacks needs no rule.
+            if os.path.exists(path):
+                _allow_beneath(libc, ruleset, path, rights & FILE_RIGHTS)
         # Without no_new_privs an unprivileged process may not restrict itself (and a setuid
         # program started by a test could otherwise shed the restriction).
         if libc.prctl(ctypes.c_int(PR_SET_NO_NEW_PRIVS), ctypes.c_ulong(1), ctypes.c_ulong(0), ctypes.c_ulong(0),
@@ -168,7 +182,7 @@ def restrict(writable, network=True):
             return []
     finally:
         os.close(ruleset)
-    names = ["writes only beneath the run's scratch and /dev (Landlock ABI %d)" % abi]
+    names = [WRITES_NAME % abi]
     if scoped & SCOPE_SIGNAL:
         names.append("no signals to processes outside the run (Landlock ABI %d)" % abi)
     if net:
