@@ -11,6 +11,7 @@ import os
 import sys
 
 from tracefix import __version__
+from tracefix import settings_schema as schema
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,14 +31,17 @@ def build_parser() -> argparse.ArgumentParser:
     debug.add_argument("--tests", action="append", default=None, metavar="GLOB",
                        help="where the project's tests are (relative to the project root; repeatable; "
                             "default: pytest's own configuration)")
-    debug.add_argument("--max-tests", type=int, default=None, help="tests run per debug run (default 300)")
+    debug.add_argument("--max-tests", type=int, default=None,
+                       help=f"tests run per debug run ({schema.summary('maxTests')})")
     debug.add_argument("--python", default="",
                        help="interpreter that runs the code (default: the project's .venv/venv, else this one)")
-    debug.add_argument("--timeout", type=float, default=None, help="seconds for one test run (default 30)")
+    debug.add_argument("--timeout", type=float, default=None,
+                       help=f"seconds for one test run ({schema.summary('timeoutSeconds')})")
     debug.add_argument("--precision", type=float, default=None,
-                       help="0..1: higher shows fewer, surer fixes (default 0.9)")
+                       help=f"higher shows fewer, surer fixes ({schema.summary('precision')})")
     debug.add_argument("--no-repair", action="store_true", help="trace and localize only")
-    debug.add_argument("--repair-seconds", type=float, default=None, help="time budget for the fix search")
+    debug.add_argument("--repair-seconds", type=float, default=None,
+                       help=f"time budget for the fix search ({schema.summary('repairSeconds')})")
     debug.add_argument("--all", action="store_true", help="also print suggestions that would be held back")
     debug.add_argument("--json", action="store_true", help="print the schema-1 JSON report")
     debug.add_argument("--color", choices=("auto", "always", "never"), default="auto")
@@ -45,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     llm.add_argument("--llm", action="store_true", help="also ask an OpenAI-compatible model")
     llm.add_argument("--base-url", default=None, help="endpoint (default $TRACEFIX_LLM_BASE_URL)")
     llm.add_argument("--model", default=None, help="model name (default $TRACEFIX_LLM_MODEL)")
-    llm.add_argument("--api-key-env", default=None, help="name of the env var holding the key (default OPENAI_API_KEY)")
+    llm.add_argument("--api-key-env", default=None,
+                     help=f"name of the env var holding the key ({schema.summary('llm.apiKeyEnvVar')})")
 
     serve = sub.add_parser("serve", help="run the language server (stdio by default)", add_help=False)
     serve.add_argument("rest", nargs=argparse.REMAINDER)

@@ -3,6 +3,8 @@
 ``Settings.from_mapping`` validates untrusted input (LSP configuration, CLI flags):
 an unknown key or a bad value yields the default plus a one-line problem, never
 an exception, so a typo in someone's editor config cannot stop debugging.
+Defaults, bounds, accepted keys and what each setting means come from
+``settings_schema`` (the one table the client, package.json and README are made from).
 """
 from __future__ import annotations
 
@@ -10,19 +12,23 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-RUN_ON = ("save", "type", "manual")
+from tracefix import settings_schema as schema
+
+RUN_ON = schema.get("runOn").enum
+_ENGINE = schema.defaults("engine")
+_LLM = schema.defaults("llm")
 
 
 @dataclass(frozen=True)
 class LLMSettings:
-    enabled: bool = False
-    base_url: str = ""
-    model: str = ""
-    api_key_env: str = "OPENAI_API_KEY"
-    timeout: float = 60.0
-    samples: int = 3
-    rounds: int = 2
-    max_tokens_per_run: int = 20000
+    enabled: bool = _LLM["enabled"]
+    base_url: str = _LLM["base_url"]
+    model: str = _LLM["model"]
+    api_key_env: str = _LLM["api_key_env"]
+    timeout: float = _LLM["timeout"]
+    samples: int = _LLM["samples"]
+    rounds: int = _LLM["rounds"]
+    max_tokens_per_run: int = _LLM["max_tokens_per_run"]
 
     @classmethod
     def from_env(cls, **overrides: Any) -> "LLMSettings":
@@ -33,21 +39,22 @@ class LLMSettings:
 
 @dataclass(frozen=True)
 class Settings:
-    python: str = ""  # interpreter that runs user code; "" = the one tracefix runs on
-    timeout: float = 30.0  # wall seconds for one child run
-    run_on: str = "save"
-    debounce_ms: int = 600  # pause after typing before a run when run_on == "type"
-    precision: float = 0.9  # decide knob: higher shows fewer, surer fixes
-    repair: bool = True
-    repair_seconds: float = 20.0  # time budget for the offline search
-    max_candidates: int = 60  # candidates validated per run
-    workers: int = 2  # parallel validation children
-    memory_mb: int = 1024  # address-space limit of a child
-    output_bytes: int = 1_000_000  # stdout/stderr cap per child
-    network: bool = False  # allow user code network access (unshare where possible)
-    warm: bool = True  # keep a fork server per (project, environment) so runs skip start-up and pytest import
-    max_tests: int = 300  # tests run per debug run (those that failed last time first)
-    tests: tuple[str, ...] = ()  # globs (relative to the project root) where the tests are; () = pytest's own config
+    # What each one means: settings_schema.SETTINGS.
+    python: str = _ENGINE["python"]
+    timeout: float = _ENGINE["timeout"]
+    run_on: str = _ENGINE["run_on"]
+    debounce_ms: int = _ENGINE["debounce_ms"]
+    precision: float = _ENGINE["precision"]
+    repair: bool = _ENGINE["repair"]
+    repair_seconds: float = _ENGINE["repair_seconds"]
+    max_candidates: int = _ENGINE["max_candidates"]
+    workers: int = _ENGINE["workers"]
+    memory_mb: int = _ENGINE["memory_mb"]
+    output_bytes: int = _ENGINE["output_bytes"]
+    network: bool = _ENGINE["network"]
+    warm: bool = _ENGINE["warm"]
+    max_tests: int = _ENGINE["max_tests"]
+    tests: tuple[str, ...] = _ENGINE["tests"]
     llm: LLMSettings = field(default_factory=LLMSettings)
 
     @classmethod
@@ -55,10 +62,7 @@ class Settings:
         """Build settings from loosely typed input; returns (settings, problems)."""
         problems: list[str] = []
         values: dict[str, Any] = {}
-        aliases = {"interpreter": "python", "runOn": "run_on", "timeoutSeconds": "timeout",
-                   "repairSeconds": "repair_seconds", "maxCandidates": "max_candidates",
-                   "memoryMb": "memory_mb", "outputBytes": "output_bytes", "debounceMs": "debounce_ms",
-                   "maxTests": "max_tests", "testPaths": "tests"}
+        aliases = schema.aliases("engine")
         known = {f.name: f for f in fields(cls)}
         for key, raw in (data or {}).items():
             name = aliases.get(key, key)
@@ -78,13 +82,10 @@ class Settings:
         return cls(**values), problems
 
 
-_BOUNDS = {"timeout": (0.5, 600), "precision": (0.0, 1.0), "repair_seconds": (0, 600),
-           "max_candidates": (0, 2000), "max_tests": (1, 100_000), "workers": (1, 16), "memory_mb": (64, 65536),
-           "output_bytes": (1000, 100_000_000), "debounce_ms": (0, 10000),
-           "samples": (1, 10), "rounds": (1, 10), "max_tokens_per_run": (100, 10_000_000)}
+_BOUNDS = {"engine": schema.bounds("engine"), "llm": schema.bounds("llm")}
 
 
-def _coerce(name: str, raw: Any, default: Any) -> tuple[bool, Any]:
+def _coerce(name: str, raw: Any, default: Any, owner: str = "engine") -> tuple[bool, Any]:
     if name == "run_on":
         return (raw in RUN_ON, raw)
     if isinstance(default, tuple):  # a list of strings; one string may hold several, comma-separated
@@ -100,7 +101,7 @@ def _coerce(name: str, raw: Any, default: Any) -> tuple[bool, Any]:
             return False, default
         if isinstance(default, (int, float)) and not isinstance(raw, bool):
             value = type(default)(raw)
-            lo, hi = _BOUNDS.get(name, (float("-inf"), float("inf")))
+            lo, hi = _BOUNDS[owner].get(name, (float("-inf"), float("inf")))
             return (lo <= value <= hi, value)
         if isinstance(default, str):
             return (isinstance(raw, str), raw)
@@ -112,8 +113,7 @@ def _coerce(name: str, raw: Any, default: Any) -> tuple[bool, Any]:
 def _llm_from_mapping(raw: Any) -> tuple[LLMSettings, list[str]]:
     if not isinstance(raw, dict):
         return LLMSettings(), [f"invalid value {raw!r} for 'llm'; LLM disabled"]
-    aliases = {"baseUrl": "base_url", "apiKeyEnvVar": "api_key_env", "apiKeyEnv": "api_key_env",
-               "maxSamples": "samples", "maxTokensPerRun": "max_tokens_per_run", "timeoutSeconds": "timeout"}
+    aliases = schema.aliases("llm")
     known = {f.name for f in fields(LLMSettings)}
     values: dict[str, Any] = {}
     problems = []
@@ -123,7 +123,7 @@ def _llm_from_mapping(raw: Any) -> tuple[LLMSettings, list[str]]:
         if name not in known:
             problems.append(f"unknown setting 'llm.{key}' ignored")
             continue
-        ok, value = _coerce(name, v, getattr(default, name))
+        ok, value = _coerce(name, v, getattr(default, name), "llm")
         if ok:
             values[name] = value
         else:
