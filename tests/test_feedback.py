@@ -370,10 +370,54 @@ def test_debug_ignores_malformed_rows(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="decide.py does not yet append FeedbackStore.problems() to report.messages")
 def test_debug_says_it_ignored_malformed_rows(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     _plant(data / FILENAME, MALFORMED)
     report = _debug(tmp_path, data)
     assert any("malformed row" in m for m in report.get("messages", [])), report.get("messages")
+
+
+def _decided_report(store):
+    from tracefix import decide
+    from tracefix.config import Settings
+    from tracefix.model import Report, Suggestion, TestResult, Validation
+
+    fix = Suggestion(id="s1", origin="template", title="fix", explanation="", diff="", edits=[], new_text="",
+                     validation=Validation(fixed=["test_bad"], broken=[], passed=2, total=2),
+                     features={"operator": "comparison"})
+    report = Report(file="x.py", python="3", tests=[TestResult("test_bad", "failed"), TestResult("test_ok", "passed")],
+                    blocks=[], suggestions=[fix])
+    decide.decide(report, Settings(), store=store)
+    return report
+
+
+def test_every_decided_run_names_the_malformed_rows_it_ignored(tmp_path):
+    path = str(tmp_path / FILENAME)
+    _plant(path, MALFORMED)
+    first = _decided_report(FeedbackStore(path))
+    # decide caches its model per store version: a second run (a new store object, as the server makes per
+    # run) hits that cache and must still say what the store holds.
+    second = _decided_report(FeedbackStore(path))
+    for report in (first, second):
+        notes = [m for m in report.messages if "malformed" in m]
+        assert len(notes) == 1, report.messages
+        assert notes[0].startswith(f"feedback store {path}: ignored {len(MALFORMED)} malformed rows ("), notes
+    clean = str(tmp_path / "clean" / FILENAME)
+    FeedbackStore(clean).record({"operator": "comparison"}, "accept")
+    assert not [m for m in _decided_report(FeedbackStore(clean)).messages if "feedback store" in m]
+
+
+def test_doctor_prints_the_store_and_its_malformed_rows(tmp_path):
+    import subprocess
+    import sys
+
+    _plant(tmp_path / FILENAME, MALFORMED)
+    env = {**os.environ, "TRACEFIX_DATA_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "tracefix", "doctor"], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    line = next(x for x in done.stdout.splitlines() if x.startswith("feedback store"))
+    # The seed row is good; every planted one is named as ignored.
+    assert line.startswith(f"feedback store: {tmp_path / FILENAME} (1 events read); ")
+    assert f"ignored {len(MALFORMED)} malformed rows" in line

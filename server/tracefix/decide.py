@@ -215,20 +215,23 @@ def learn(events: Iterable[dict[str, Any]], prior: dict[str, Any] = PRIOR) -> tu
     return post, {op: (a, t) for op, (a, t) in counts.items()}
 
 
-_cache: dict[str, tuple[tuple[int, int], Posterior, dict]] = {}
+_cache: dict[str, tuple[tuple[int, int], Posterior, dict, list[str]]] = {}
 _cache_lock = threading.Lock()
 
 
-def _posterior_for(store: FeedbackStore) -> tuple[Posterior, dict]:
+def _posterior_for(store: FeedbackStore) -> tuple[Posterior, dict, list[str]]:
+    """The posterior, per-operator counts and the store's problems (malformed rows skipped), cached
+    per store version: the problems are kept with the model so every run reports them, not only the first."""
     version = store.version()
     with _cache_lock:
         hit = _cache.get(store.path)
         if hit and hit[0] == version:
-            return hit[1], hit[2]
+            return hit[1], hit[2], hit[3]
     post, counts = learn(store.events(limit=EVENT_WINDOW))
+    problems = store.problems()
     with _cache_lock:
-        _cache[store.path] = (version, post, counts)
-    return post, counts
+        _cache[store.path] = (version, post, counts, problems)
+    return post, counts, problems
 
 
 # ----------------------------------------------------------------------------------------------
@@ -269,7 +272,8 @@ def decide(report: Report, settings: Settings, store: FeedbackStore | None = Non
     post, counts = Posterior.from_prior(), {}
     try:
         store = store or FeedbackStore()
-        post, counts = _posterior_for(store)
+        post, counts, problems = _posterior_for(store)
+        report.messages.extend(p for p in problems if p not in report.messages)
     except (FeedbackError, OSError, ValueError) as exc:
         store = None
         report.messages.append(f"{exc}; deciding without your feedback history")

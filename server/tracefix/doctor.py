@@ -32,6 +32,7 @@ def lines(python_setting: str = "", file: str = "") -> list[str]:
         "sandbox (user code runs only in a child process):",
         *_protection_lines(),
     ]
+    out.append(_feedback_line())
     llm = LLMSettings.from_env()
     if llm.base_url:
         out.append(f"LLM endpoint: {llm.base_url} model {llm.model or '?'}: {_reachable(llm.base_url)}; "
@@ -79,6 +80,16 @@ def _protection_lines() -> list[str]:
     for name, active, why in protections():
         out.append(f"  [{'active' if active else 'unavailable'}] {name}" + ("" if active else f" ({why})"))
     return out
+
+
+def _feedback_line() -> str:
+    """Where the feedback store is and what is wrong with it (a damaged file, malformed rows skipped)."""
+    from tracefix.feedback import FeedbackStore
+
+    try:
+        return FeedbackStore().check()
+    except (OSError, ValueError) as exc:  # e.g. no data folder can be named on this machine
+        return f"feedback store: unusable ({exc})"
 
 
 def _reachable(url: str) -> str:
