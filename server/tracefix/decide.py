@@ -1,8 +1,10 @@
 """Decide which validated suggestions are worth interrupting the user for (DESIGN.md §1 step 7).
 
 A cascade, cheapest first:
-  1. holds before any repair work (``should_hold``; called by the LSP layer, which knows
-     about typing and rejections): still typing, does not parse, no failing test, just rejected;
+  1. holds, each where its fact lives: still typing (the LSP debounces, and a newer edit cancels
+     the run), does not parse (the engine stops at the syntax error; the LSP keeps the last
+     results), no failing test and just rejected (here, in ``decide``). ``should_hold`` states
+     the same cascade as one function; only its tests call it;
   2. not validated (fixes no failing test, or breaks a passing one) → never shown;
   3. P(correct and accepted) from a small Bayesian logistic model over the suggestion's
      features and the user's own acceptance rate for this operator kind;

@@ -7,8 +7,9 @@ Rules (issue 6):
 - a result is published only if the document still has the version the run started
   from; anything else is dropped as stale.
 
-A run has two phases when repair is on: first without repair, so diagnostics arrive as
-soon as the tests and localization are done, then with repair for the quick fixes.
+A run is one engine pass. When its tests and localization are done, before repair, the
+engine hands back a partial report (``on_partial``), published at once: diagnostics do
+not wait for the quick fixes, which come with the final report.
 """
 from __future__ import annotations
 
