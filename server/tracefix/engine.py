@@ -1,6 +1,8 @@
 """One debug run of one document: segment → discover → run+trace → localize → repair → validate → decide.
 
-This is the only function the CLI, the language server and the benchmarks call.
+The CLI, the language server and the end-to-end benchmarks debug through this function
+alone; benchmarks that vary or time one stage (bench/llm.py, bench/overhead.py) call the
+stages themselves.
 It knows no editor and no terminal: progress goes through a callback, cancellation
 through an Event.
 """

@@ -1,7 +1,9 @@
 """Accept / reject / ignore events → the local feedback store (``tracefix.feedback``).
 
-The store is imported lazily so the server runs, and says why in one line, even
-where the store cannot be opened. Calls do file I/O: run them off the event loop.
+The store is opened on first use, so the server starts, and says why in one line, even
+where the store cannot be opened. The lazy import is no shield by itself: ``decide`` imports
+``tracefix.feedback`` eagerly, so every debug run has imported it by the time a user can
+accept or reject. Calls do file I/O: run them off the event loop.
 """
 from __future__ import annotations
 
