@@ -2,9 +2,10 @@
 import ast
 
 from tracefix import edits
+from tracefix.edits import edit_size
 from tracefix.llm import prompts
 from tracefix.llm.parse import normalized, parse_fix, parse_verdicts, signature
-from tracefix.llm.splice import edit_size, replace_function
+from tracefix.llm.splice import replace_function
 from tracefix.model import Block, Visit
 
 IDS = ["mean:B1", "mean:B2", "mean:B3"]
@@ -99,7 +100,7 @@ def test_minimal_edits_round_trip_and_size():
     new = DOC.replace("range(len(values) - 1)", "range(len(values))")
     e = edits.text_edits(DOC, new)
     assert edits.apply_edits(DOC, e) == new and len(e) == 1 and e[0]["range"]["start"]["line"] == 6
-    assert edit_size(DOC, new) == (1, 2)  # one line; "-" and "1" gone
+    assert edit_size(DOC, new) == (1, 2, 4)  # one line; "-" and "1" gone, " - 1" is 4 characters
 
 
 def test_marked_code_and_trace_cut_to_first_and_last_five():

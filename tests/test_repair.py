@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from tracefix.config import Settings
-from tracefix.edits import apply_edits
+from tracefix.edits import EditSize, apply_edits, edit_size
 from tracefix.engine import Request, debug, read_source
 from tracefix.localize import edited_blocks
 
@@ -35,6 +35,10 @@ def check_suggestions(report):
         assert s.diff.startswith("--- a/")
         assert set(s.features) >= {"operator", "edit_lines", "edit_tokens", "block_rank", "in_top_block",
                                    "tests_fixed", "tests_total", "tests_broken", "origin"}
+        size = edit_size(text, s.new_text)  # the one measure every origin uses
+        assert (s.features["edit_lines"], s.features["edit_tokens"]) == (size.lines, size.tokens) != (0, 0)
+        assert s.features["in_top_block"] == (s.features["block_rank"] == 0)
+        assert -1 <= s.features["block_rank"] < len(report.blocks)
     return report.suggestions[0]
 
 
@@ -295,3 +299,35 @@ def test_fixes_that_pass_everything_in_different_blocks_are_rivals():
     here, there, also_here, partial = outcome("f:B1", 3), outcome("f:B2", 3), outcome("f:B1", 3), outcome("f:B3", 2)
     every = [here, there, also_here, partial]
     assert [rivals(o, every) for o in every] == [1, 2, 1, 0]
+
+
+def test_edit_size_counts_lines_tokens_and_characters_of_the_change_only():
+    doc = "def f(x):\n    if x > 1:\n        return x\n    return 0\n"
+    assert edit_size(doc, doc) == EditSize(0, 0, 0)
+    assert edit_size(doc, doc.replace("x > 1", "x >= 1")) == EditSize(1, 1, 1)
+    # Two one-token edits far apart (a combined fix): the lines between them are not part of the change.
+    assert edit_size(doc, doc.replace("x > 1", "x < 1").replace("return 0", "return 1")) == EditSize(2, 2, 4)
+    # An inserted line: one line, its tokens and characters.
+    added = doc.replace("    return 0\n", "    return 0\n    return x\n")
+    assert edit_size(doc, added) == EditSize(1, 2, len("    return x\n"))
+
+
+def test_edit_rank_reads_the_ranking_it_is_given():
+    from tracefix.model import RunResult, ScoredBlock, Validation
+    from tracefix.repair import edit_rank
+    from tracefix.repair.search import Outcome
+    from tracefix.repair.source import Candidate
+    from tracefix.segment import segment
+
+    doc = "def f(x):\n    y = x + 1\n    if y > 2:\n        return y\n    return 0\n\n\ndef g():\n    return 1\n"
+    seg = segment(doc)
+    new = doc.replace("y > 2", "y >= 2")
+    cand = Candidate(0, 0, "", "comparison", 3, ">", ">=", "t", 1.0, new_text=new,
+                     block=seg.block_at(3).id, block_rank=0)
+    outcome = Outcome(cand, Validation(["t1"], [], 1, 1), RunResult(python="", tests=[]))
+    home = seg.block_at(3)
+    others = [b for b in seg.blocks if b.id != home.id]
+    assert edit_rank([ScoredBlock(home, 0.9)] + [ScoredBlock(b, 0.5) for b in others], seg, doc, outcome) == 0
+    # After a re-rank that put two other blocks first, the same edit is at rank 2.
+    assert edit_rank([ScoredBlock(b, 0.5) for b in others[:2]] + [ScoredBlock(home, 0.4)], seg, doc, outcome) == 2
+    assert edit_rank([ScoredBlock(b, 0.5) for b in others], seg, doc, outcome) == -1

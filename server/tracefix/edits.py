@@ -7,7 +7,8 @@ so a line holding an emoji before the edit still lands in the right column.
 from __future__ import annotations
 
 import difflib
-from typing import Any
+import re
+from typing import Any, NamedTuple
 
 
 def unified_diff(old: str, new: str, path: str = "file.py", context: int = 2) -> str:
@@ -106,3 +107,48 @@ def apply_edits(text: str, edits: list[dict[str, Any]]) -> str:
     for a, b, new in spans:
         text = text[:a] + new + text[b:]
     return text
+
+
+# Python-like tokens: names and numbers, string literals, two-character operators, then single symbols.
+_TOKEN = re.compile(r"""\w+|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|[=!<>]=|//|\*\*|->|:=|<<|>>|[^\w\s]""")
+
+
+class EditSize(NamedTuple):
+    """How big a change is, on one scale for every suggestion origin (template, combined, LLM):
+    the decide model and the repair ranking read these, so two origins must never measure differently."""
+    lines: int  # lines replaced, inserted or deleted; a replaced line counts once
+    tokens: int  # tokens replaced, inserted or deleted within those lines
+    chars: int  # characters removed plus inserted there once the unchanged ends are trimmed (`>` → `>=` is 1)
+
+
+def edit_size(old: str, new: str) -> EditSize:
+    """The size of the change from ``old`` to ``new`` (0, 0, 0 when equal)."""
+    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    head = 0  # unchanged lines at both ends are skipped first: the matcher then sees only the change
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    a, b = a[head:len(a) - tail], b[head:len(b) - tail]
+    lines = tokens = chars = 0
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        lines += max(i2 - i1, j2 - j1)
+        x, y = "".join(a[i1:i2]), "".join(b[j1:j2])
+        tx, ty = _TOKEN.findall(x), _TOKEN.findall(y)
+        tokens += sum(max(k2 - k1, l2 - l1) for op, k1, k2, l1, l2
+                      in difflib.SequenceMatcher(None, tx, ty, autojunk=False).get_opcodes() if op != "equal")
+        chars += _trimmed_chars(x, y)
+    return EditSize(lines, tokens, chars)
+
+
+def _trimmed_chars(x: str, y: str) -> int:
+    i = 0
+    while i < min(len(x), len(y)) and x[i] == y[i]:
+        i += 1
+    j = 0
+    while j < min(len(x), len(y)) - i and x[-1 - j] == y[-1 - j]:
+        j += 1
+    return len(x) - i - j + len(y) - i - j

@@ -98,13 +98,6 @@ class Visit:
 
 
 @dataclass
-class BlockTrace:
-    block: str
-    visits: list[Visit] = field(default_factory=list)
-    skipped: int = 0  # visits not recorded because of loop sampling / budgets
-
-
-@dataclass
 class RunResult:
     """What one child run produced."""
 

@@ -13,10 +13,11 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
+from tracefix.edits import edit_size
 from tracefix.llm import prompts
 from tracefix.llm.client import Session, Skipped, Unavailable
 from tracefix.llm.parse import find_function, normalized, parse_fix, parse_verdicts, signature
-from tracefix.llm.splice import diff_and_edits, edit_size, locate, replace_function
+from tracefix.llm.splice import diff_and_edits, locate, replace_function
 from tracefix.model import Block, RunResult, ScoredBlock, Segmentation, Suggestion, TestCase, TestResult, Validation
 
 FAILING = ("failed", "error", "timeout")
@@ -314,14 +315,14 @@ class _Run:
                 f"tests pass{why}):\n" + "\n".join(f"    {l}" for l in changed))
 
     def _suggestions(self, attempts: list[_Attempt]) -> list[Suggestion]:
-        attempts.sort(key=lambda a: (-a.passed, edit_size(self.text, a.text)[0]))
+        attempts.sort(key=lambda a: (-a.passed, edit_size(self.text, a.text).chars))
         ranked = [sb.block for sb in self.result.blocks]
         out = []
         for n, a in enumerate(attempts[:MAX_SUGGESTIONS], 1):
             v = a.validation
             fixed, total = v.fixed, v.total
             diff, edits = diff_and_edits(self.text, a.text, os.path.basename(self.path))
-            lines, tokens = edit_size(self.text, a.text)
+            size = edit_size(self.text, a.text)
             touched = {e["range"]["start"]["line"] + 1 + k for e in edits
                        for k in range(e["range"]["end"]["line"] - e["range"]["start"]["line"] + 1)}
             rank = _block_rank(ranked, touched)
@@ -333,7 +334,7 @@ class _Run:
                             f"(fixes {', '.join(fixed)}).".strip(),
                 diff=diff, edits=edits, new_text=a.text,
                 validation=v,
-                features={"operator": "llm", "origin": "llm", "edit_lines": lines, "edit_tokens": tokens,
+                features={"operator": "llm", "origin": "llm", "edit_lines": size.lines, "edit_tokens": size.tokens,
                           "block_rank": rank, "in_top_block": rank == 0, "tests_fixed": len(fixed),
                           "tests_total": total, "tests_broken": len(v.broken),
                           "sample_agreement": round(a.agreement, 3), "round": a.round,

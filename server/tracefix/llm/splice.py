@@ -8,7 +8,6 @@ documents are then compared by ``tracefix.edits`` into a unified diff and minima
 from __future__ import annotations
 
 import ast
-import difflib
 import textwrap
 from typing import Any
 
@@ -47,27 +46,3 @@ def replace_function(text: str, name: str, new_src: str) -> str | None:
 def diff_and_edits(old: str, new: str, path: str) -> tuple[str, list[dict[str, Any]]]:
     """Unified diff for people, minimal LSP TextEdits for editors (shared with the offline repair)."""
     return edits.unified_diff(old, new, path), edits.text_edits(old, new)
-
-
-def edit_size(old: str, new: str) -> tuple[int, int]:
-    """(lines changed, tokens changed) between two documents, for the decide features."""
-    a, b = old.splitlines(), new.splitlines()
-    lines = 0
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if tag != "equal":
-            lines += max(i2 - i1, j2 - j1)
-    ta, tb = _tokens(old), _tokens(new)
-    tokens = sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2
-                 in difflib.SequenceMatcher(None, ta, tb, autojunk=False).get_opcodes() if tag != "equal")
-    return lines, tokens
-
-
-def _tokens(text: str) -> list[str]:
-    import io
-    import tokenize
-    try:
-        return [t.string for t in tokenize.generate_tokens(io.StringIO(text).readline)
-                if t.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
-                                  tokenize.COMMENT, tokenize.ENDMARKER)]
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        return text.split()

@@ -12,14 +12,13 @@ where the fix is.
 """
 from __future__ import annotations
 
-import re
 import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
 
 from tracefix.config import Settings
-from tracefix.edits import text_edits, unified_diff
+from tracefix.edits import edit_size, text_edits, unified_diff
 from tracefix.explain import explain
 from tracefix.localize import edited_blocks, failures as failure_facts, fix_sentence, localize, parse, promote, rerank
 from tracefix.model import RunResult, ScoredBlock, Segmentation, Suggestion, TestCase
@@ -74,8 +73,7 @@ def repair_and_rank(path: str, text: str, seg: Segmentation, tests: list[TestCas
         outcomes += more
         tried += tried2
     facts = failure_facts(seg, run, text)
-    outcomes = _distinct(sorted(outcomes, key=lambda o: rank_key(o.validation, o.candidate.edit_size(text),
-                                                                  o.candidate.block_rank)))[:MAX_SUGGESTIONS]
+    outcomes = _distinct(sorted(outcomes, key=lambda o: _rank_key(text, o)))[:MAX_SUGGESTIONS]
     base = Baseline.measure(path, text, run, facts, settings, python, cancel) if outcomes else None
     guards = [overfitting(path, text, seg, tests, run, o, facts, settings, python, cancel, deadline, base)
               for o in outcomes]
@@ -84,10 +82,14 @@ def repair_and_rank(path: str, text: str, seg: Segmentation, tests: list[TestCas
     outcomes, guards = [outcomes[i] for i in order], [guards[i] for i in order]
     passing = sum(1 for t in run.tests if t.outcome == "passed")
     ranked = rerank(blocks, mutants, failing, passing)
-    if outcomes:
-        ranked = _agree(ranked, seg, text, outcomes[0], failing)
     for o, g in zip(outcomes, guards):
         g.features["rivals"] = rivals(o, outcomes)
+        # Where the edit sits in the ranking the candidate runs produced, before the best fix's block
+        # is promoted below: that promotion is the fix's own claim, not evidence for it.
+        g.features["block_rank"] = edit_rank(ranked, seg, text, o)
+        g.features["in_top_block"] = g.features["block_rank"] == 0
+    if outcomes:
+        ranked = _agree(ranked, seg, text, outcomes[0], failing)
     suggestions = [_suggestion(i + 1, path, text, o, g.features, facts, ranked, tried)
                    for i, (o, g) in enumerate(zip(outcomes, guards))]
     return Repaired(suggestions, ranked)
@@ -100,6 +102,16 @@ def rivals(outcome: Outcome, outcomes: list[Outcome]) -> int:
         return 0
     return sum(1 for o in outcomes
                if o is not outcome and _all_pass(o) and o.candidate.block != outcome.candidate.block)
+
+
+def edit_rank(ranked: list[ScoredBlock], seg: Segmentation, text: str, outcome: Outcome) -> int:
+    """0-based rank of the best-ranked block the outcome's edit changes; -1 when it changes no ranked block."""
+    edited = set(edited_blocks(seg, text_edits(text, outcome.candidate.new_text)) or [outcome.candidate.block])
+    return next((i for i, sb in enumerate(ranked) if sb.block.id in edited), -1)
+
+
+def _rank_key(text: str, o: Outcome) -> tuple:
+    return rank_key(o.validation, edit_size(text, o.candidate.new_text).chars, o.candidate.block_rank)
 
 
 def _all_pass(o: Outcome) -> bool:
@@ -164,7 +176,7 @@ def _second_round(path, text, seg, tests, run, outcomes, settings, python, cance
     """Trace the best partial fix and repair again from there; validate the pair against ``run``."""
     from tracefix import segment, trace
 
-    first = min(outcomes, key=lambda o: rank_key(o.validation, o.candidate.edit_size(text), o.candidate.block_rank))
+    first = min(outcomes, key=lambda o: _rank_key(text, o))
     mid_text = first.candidate.new_text
     mid_seg = segment.segment(mid_text)
     mid_run = trace.run_tests(path, mid_text, mid_seg, tests, settings, python=python, cancel=cancel)
@@ -189,17 +201,13 @@ def _suggestion(n: int, path: str, text: str, o: Outcome, guard_features: dict, 
 
     c, v = o.candidate, o.validation
     diff = unified_diff(text, c.new_text, os.path.basename(path))
-    changed = [ln for ln in diff.splitlines()[2:] if ln[:1] in "+-"]
-    tokens = lambda s: re.findall(r"\w+|[^\w\s]+", s)  # noqa: E731 - small local helper
-    old_t, new_t = tokens(c.old), tokens(c.new)
-    edit_tokens = max(1, sum(1 for x, y in zip(old_t, new_t) if x != y) + abs(len(old_t) - len(new_t)))
+    size = edit_size(text, c.new_text)
     return Suggestion(
         id=f"s{n}", origin="template", title=c.title, explanation=explain(c, v, facts, blocks), diff=diff,
         edits=text_edits(text, c.new_text), new_text=c.new_text, validation=v, shown=True, reason="validated",
-        features={"operator": c.operator, "edit_lines": len(changed), "edit_tokens": edit_tokens,
-                  "block_rank": c.block_rank, "in_top_block": c.block_rank == 0, "tests_fixed": len(v.fixed),
-                  "tests_total": v.total, "tests_broken": len(v.broken), "tests_passed": v.passed,
+        features={"operator": c.operator, "edit_lines": size.lines, "edit_tokens": size.tokens,
+                  "tests_fixed": len(v.fixed), "tests_total": v.total, "tests_broken": len(v.broken), "tests_passed": v.passed,
                   "origin": "template", "block": c.block, "edits": max(1, len(c.parts)),
-                  **guard_features,
+                  **guard_features,  # with block_rank / in_top_block in the re-ranked blocks
                   # Search diagnostics for benchmarks: where this candidate sat in the order, how many ran.
                   "candidate_order": c.order, "candidates_validated": tried})

@@ -10,7 +10,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracefix.localize import Failure, is_test_function, owners
+from tracefix.localize import Failure, owners
 from tracefix.model import Block, RunResult, Segmentation
 from tracefix.repair.evaluate import env_from
 from tracefix.repair.source import Source
@@ -133,7 +133,3 @@ class Context:
                 visit = f.producer[2]
                 out.append((f, env_from({**visit.before, **visit.after})))
         return out
-
-    def in_test_code(self, node: ast.AST) -> bool:
-        func = self.function_of(node)
-        return func is not None and is_test_function(func.name)

@@ -37,18 +37,6 @@ class Candidate:
     def apply(self, text: str) -> str:
         return text[: self.start] + self.replacement + text[self.end:]
 
-    def edit_size(self, text: str) -> int:
-        """Characters removed plus inserted once the unchanged ends are trimmed (`>` → `>=` is 1)."""
-        old, new = text[self.start:self.end], self.replacement
-        i = 0
-        while i < min(len(old), len(new)) and old[i] == new[i]:
-            i += 1
-        old, new = old[i:], new[i:]
-        j = 0
-        while j < min(len(old), len(new)) and old[-1 - j] == new[-1 - j]:
-            j += 1
-        return len(old) - j + len(new) - j
-
 
 class Source:
     def __init__(self, text: str):
