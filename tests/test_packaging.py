@@ -12,11 +12,9 @@ from __future__ import annotations
 import glob
 import json
 import os
-import queue
 import shutil
 import subprocess
 import sys
-import threading
 try:
     import tomllib
 except ImportError:  # Python 3.10: pytest's own dependency
@@ -29,8 +27,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "client" / "scripts"))
 import bundle as bundler  # noqa: E402  (client/scripts is not a package)
-
-sys.path.pop(0)
+sys.path.insert(0, str(ROOT / "tests" / "hostile"))
+import wire  # noqa: E402  (the raw JSON-RPC client the protocol tests use)
+del sys.path[:2]
 
 SUPPORTED = ["3.10", "3.11", "3.12", "3.13", "3.14"]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -172,71 +171,28 @@ def test_doctor_and_a_traced_debug_run_through_the_launcher(bundle, version, tmp
     assert any(t["outcome"] == "failed" for t in report["tests"]), report
 
 
-class LspPipe:
-    """JSON-RPC over the server's stdio, with base-protocol framing; a thread reads so no read blocks forever."""
-
-    def __init__(self, proc: subprocess.Popen):
-        self.proc = proc
-        self.messages: queue.Queue = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        out = self.proc.stdout
-        while True:
-            length = None
-            while True:
-                line = out.readline()
-                if not line:
-                    self.messages.put(None)
-                    return
-                line = line.strip()
-                if not line:
-                    break
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            self.messages.put(json.loads(out.read(length)))
-
-    def send(self, message: dict):
-        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
-        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-        self.proc.stdin.flush()
-
-    def response(self, request_id: int, timeout: float = 120) -> dict:
-        """Waits for our request's response, answering the server's own requests with null."""
-        while True:
-            message = self.messages.get(timeout=timeout)
-            assert message is not None, "the server closed its output"
-            if message.get("id") == request_id and "method" not in message:
-                return message
-            if "method" in message and "id" in message:
-                self.send({"id": message["id"], "result": None})
-
-
 @pytest.mark.parametrize("version", python_params)
 def test_serve_initializes_and_shuts_down_over_stdio(bundle, version, tmp_path):
     import time
 
     python = need_python(version)
     started = time.monotonic()
-    proc = subprocess.Popen([python, launcher(bundle), "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, cwd=tmp_path, env=clean_env())
+    server = wire.Server(env=clean_env(), cwd=str(tmp_path), command=[python, launcher(bundle), "serve"])
     try:
-        pipe = LspPipe(proc)
-        pipe.send({"id": 1, "method": "initialize",
-                   "params": {"processId": os.getpid(), "rootUri": tmp_path.as_uri(), "capabilities": {}}})
-        init = pipe.response(1)
+        init = server.call("initialize", {"processId": os.getpid(), "rootUri": tmp_path.as_uri(),
+                                          "capabilities": {}}, timeout=120)
         record_timing(version, "serve_initialize_s", time.monotonic() - started)
-        assert "error" not in init, init
+        assert init is not None and "error" not in init, (init, b"".join(server.stderr_tail).decode())
         assert init["result"]["capabilities"]["textDocumentSync"] is not None
-        pipe.send({"method": "initialized", "params": {}})
-        pipe.send({"id": 2, "method": "shutdown"})
-        assert "error" not in pipe.response(2)
-        pipe.send({"method": "exit"})
-        assert proc.wait(timeout=60) == 0, proc.stderr.read().decode()
+        server.notify("initialized", {})
+        shutdown = server.call("shutdown", timeout=120)
+        assert shutdown is not None and "error" not in shutdown, shutdown
+        server.notify("exit")
+        assert server.proc.wait(timeout=60) == 0, b"".join(server.stderr_tail).decode()
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        if server.alive:
+            server.proc.kill()
+            server.proc.wait()
 
 
 # --- and every interpreter that cannot says why, in one line ---------------------------------------

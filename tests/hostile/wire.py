@@ -1,6 +1,6 @@
 """A raw JSON-RPC client for ``tracefix serve`` over stdio: it can send anything, valid or not.
 
-Used by the protocol fuzz test, the load test and bench/hostile.py. It frames bytes
+Used by the protocol fuzz test, the load test, the packaging test and bench/hostile.py. It frames bytes
 itself (Content-Length headers), so malformed frames and wrong types reach the server
 exactly as sent; a reader thread collects every message the server writes.
 """
@@ -17,8 +17,9 @@ import time
 
 
 class Server:
-    def __init__(self, env: dict | None = None, cwd: str | None = None):
-        self.proc = subprocess.Popen([sys.executable, "-m", "tracefix", "serve"], stdin=subprocess.PIPE,
+    def __init__(self, env: dict | None = None, cwd: str | None = None, command: list[str] | None = None):
+        # command: how to start the server; the packaging test starts the bundled launcher instead.
+        self.proc = subprocess.Popen(command or [sys.executable, "-m", "tracefix", "serve"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd,
                                      start_new_session=True)
         self.cond = threading.Condition()
