@@ -1,13 +1,17 @@
 """Real projects: tracefix on bugs injected into open-source projects, run as a user would.
 
     python bench/projects.py [--projects a,b] [--limit N] [--quick] [--corpus-only] [--tracefix REV|worktree]
+                             [--hold-back 0.5] [--suggestions FILE]
 
 For each project of bench/projects/spec.py: fetch its sdist at the pinned version, give it its own
 venv, run its own suite with plain `pytest` (the baseline), inject bugs with the corpus mutation
 operators into lines that suite executes and keep the ones it catches, then for each bug run
-`tracefix debug <module> --json --python <project venv>/bin/python` from the project root and score
-it (bench/projects/evaluate.py). Prints a table per project and in total and writes
-bench/results/projects.json. Downloads, venvs and found bugs are cached (see corpus.py).
+`tracefix debug <module> --json --python <project venv>/bin/python` from the project root, with a
+seeded half of the suite held back from it (bench/projects/holdout.py), and score it against the
+whole suite (bench/projects/evaluate.py). Prints a table per project and in total and writes
+bench/results/projects.json, plus one line per suggestion (decide features and the label
+`correct`) to bench/results/projects_suggestions.jsonl for bench/decide.py. Downloads, venvs and
+found bugs are cached (see corpus.py).
 """
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 from bench.common import RESULTS, table  # noqa: E402
 from bench.projects.corpus import DEFAULT_CACHE, Setup, log  # noqa: E402
 from bench.projects.evaluate import Tracefix, evaluate_bug, pristine_check  # noqa: E402
+from bench.projects.holdout import hidden_tests  # noqa: E402
 from bench.projects.mutants import Bug, find_bugs, target_modules  # noqa: E402
 from bench.projects.spec import BY_NAME, PROJECTS  # noqa: E402
 
@@ -82,6 +87,10 @@ def summarize(rows: list[dict]) -> dict:
         "fix_correct": frac(sum(r["fix_correct"] for r in rows), n),
         "precision": frac(sum(r["fix_correct"] for r in shown), len(shown)),
         "precision_all_shown": frac(sum(f["correct"] for f in fixes), len(fixes)),
+        "fix_any_correct": frac(sum(bool(r.get("fix_any_correct")) for r in rows), n),
+        "suggestions": sum(len(r.get("judged", [])) for r in rows),
+        "median_held_back": ratio_of([r["held_back"] for r in rows if "held_back" in r]),
+        "catching_hidden": sum(1 for r in rows if r.get("catching_hidden")),
         "median_tests_found": ratio_of([r["tests_found"] for r in rows]),
         "median_tests_run": ratio_of([r["tests_run"] for r in rows]),
         "median_wall_s": ratio_of([r["wall_s"] for r in rows]),
@@ -106,6 +115,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="a git revision of this repository (exported, default HEAD) or `worktree` (the code on disk)")
     ap.add_argument("--timeout", type=float, default=300, help="seconds per tracefix run")
     ap.add_argument("--out", type=Path, default=RESULTS / "projects.json")
+    ap.add_argument("--hold-back", type=float, default=0.5,
+                    help="share of the passing tests hidden from tracefix per bug, judged only (default 0.5)")
+    ap.add_argument("--suggestions", type=Path, default=RESULTS / "projects_suggestions.jsonl",
+                    help="one JSON line per judged suggestion, for bench/decide.py")
     ap.add_argument("--from-json", type=Path, help="print the tables of a saved (maybe partial) run and update it")
     args = ap.parse_args(argv)
     if args.from_json:
@@ -127,12 +140,15 @@ def main(argv: list[str] | None = None) -> int:
                        "project_python": args.python, "tracefix": tracefix.label if tracefix else None,
                        "tracefix_commit": tracefix.commit if tracefix else None,
                        "tracefix_dirty_files": tracefix.dirty if tracefix else None,
-                       "limit": limit, "seed": args.seed, "targets": TARGETS,
+                       "limit": limit, "seed": args.seed, "targets": TARGETS, "hold_back": args.hold_back,
                        "tracefix_cache": "empty per bug" if args.quick or args.no_pristine else
                        "per bug, a copy of the cache left by tracefix runs on the unmodified modules"},
               "projects": [], "bugs": [], "summary": {}}
     rows_by_project: dict[str, list[dict]] = {}
     started = time.monotonic()
+    if tracefix is not None:  # this run's suggestions only
+        args.suggestions.parent.mkdir(parents=True, exist_ok=True)
+        args.suggestions.write_text("")
     for project in projects:
         log(f"== {project.key}")
         setup = Setup(project, args.cache, args.python)
@@ -166,9 +182,11 @@ def main(argv: list[str] | None = None) -> int:
             per_bug = warm.with_name(warm.name + "-bug")
             shutil.rmtree(per_bug, ignore_errors=True)
             shutil.copytree(warm, per_bug)
-            row = evaluate_bug(setup, base, bug, tracefix, args.timeout, per_bug)
+            hidden = hidden_tests(base.passed, bug.killed_by, args.hold_back, f"{args.seed}:{bug.id}")
+            row = evaluate_bug(setup, base, bug, tracefix, args.timeout, per_bug, hidden)
             rows.append(row)
             result["bugs"].append(row)
+            _append_suggestions(args.suggestions, row)
             log(f"  [{i}/{len(bugs)}] {bug.module}:{bug.line} {bug.operator}: exit {row['exit']}, "
                 f"{row['tests_found']} tests, detected={row['detected']}, rank={row['rank']}, "
                 f"shown={row['fix_shown']}, correct={row['fix_correct']}, {row['wall_s']} s")
@@ -191,7 +209,7 @@ def print_tables(result: dict) -> None:
     if not result["bugs"]:
         return
     headers = ["project", "bugs", "tests found", "detected", "loc@1", "loc@3", "fix shown", "correct",
-               "precision", "wall s", "traced/plain", "pristine: modules w/ false fails"]
+               "precision", "any correct", "wall s", "traced/plain", "pristine: modules w/ false fails"]
     out_rows = []
     for entry in result["projects"]:
         rows = [r for r in result["bugs"] if r["project"] == entry["name"]]
@@ -207,7 +225,9 @@ def print_tables(result: dict) -> None:
     total["targets_met"] = {k: (total[k] is not None and total[k] >= v) for k, v in TARGETS.items()}
     result["summary"] = total
     out_rows.append(_row("total", total, pristine))
-    print(f"\ntracefix ({result['meta']['tracefix']}) on each bug, from the project root, no --test:")
+    held = result["meta"].get("hold_back", 0)
+    print(f"\ntracefix ({result['meta']['tracefix']}) on each bug, from the project root, no --test"
+          + (f", {held:.0%} of the passing tests held back from it and judged only:" if held else ":"))
     print(table(headers, out_rows))
     print("targets: " + ", ".join(f"{k} >= {v:.0%}: {'met' if total['targets_met'][k] else 'NOT met'}"
                                   for k, v in TARGETS.items()))
@@ -219,8 +239,20 @@ def _row(name: str, s: dict, pristine: list[dict]) -> list:
 
     return [name, s["bugs"], "-" if s["median_tests_found"] is None else f"{s['median_tests_found']:g}", pct(s["detected"]), pct(s["loc@1"]), pct(s["loc@3"]),
             pct(s["fix_shown"]), pct(s["fix_correct"]), "-" if s["precision"] is None else f"{s['precision']:.2f}",
+            pct(s.get("fix_any_correct")),
             "-" if s["median_wall_s"] is None else f"{s['median_wall_s']:.1f}", "-" if s["median_traced_vs_plain"] is None else f"{s['median_traced_vs_plain']}x",
             f"{sum(1 for p in pristine if p['false_failures'])}/{len(pristine)}" if pristine else "-"]
+
+
+def _append_suggestions(path: Path, row: dict) -> None:
+    """bench/decide.py's input: one line per judged suggestion, grouped by module (bugs of one module
+    share tests and code, so cross-validation keeps them in one fold)."""
+    with path.open("a", encoding="utf-8") as f:
+        for j in row.get("judged", []):
+            f.write(json.dumps({"program": f"{row['project']}:{row['module']}", "bug": row["bug"],
+                                "source": "projects", "id": j["id"], "origin": j["origin"], "title": j["title"],
+                                "features": j["features"], "validation": j["validation"],
+                                "p_accept": j["p_accept"], "shown": j["shown"], "correct": j["correct"]}) + "\n")
 
 
 def _write(path: Path, result: dict) -> None:

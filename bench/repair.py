@@ -19,7 +19,7 @@ bench/results/repair_suggestions.jsonl (one line per suggestion: features, p_acc
 origin and the label `correct`) for the decide stage.
 
 Usage: .venv/bin/python bench/repair.py [--sample N] [--limit N] [--seed S] [--budget SECONDS]
-                                        [--source humaneval|refactory] [--no-baseline]
+                                        [--source humaneval|refactory] [--no-baseline] [--exclude-sample N]
 """
 from __future__ import annotations
 
@@ -200,13 +200,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--source", choices=("humaneval", "refactory"))
     ap.add_argument("--budget", type=float, default=10.0, help="repair time budget per program (seconds)")
     ap.add_argument("--no-baseline", action="store_true", help="skip the line-level Ochiai baseline")
+    ap.add_argument("--exclude-sample", type=int, default=0, metavar="N",
+                    help="leave out the programs of `--sample N --seed 1` (the evaluation sample), e.g. to "
+                         "collect decide-training rows that the evaluation never sees")
     ap.add_argument("--out", type=Path, default=RESULTS / "repair.json")
     ap.add_argument("--suggestions", type=Path, default=RESULTS / "repair_suggestions.jsonl")
     args = ap.parse_args(argv)
 
     from tracefix.config import Settings
 
-    programs = select(load_corpus(args.corpus), args.sample, args.limit, args.seed, args.source)
+    corpus = load_corpus(args.corpus)
+    if args.exclude_sample:
+        held = {p["id"] for p in select(corpus, args.exclude_sample, 0, 1)}
+        corpus = [p for p in corpus if p["id"] not in held]
+    programs = select(corpus, args.sample, args.limit, args.seed, args.source)
     settings = Settings(repair_seconds=args.budget)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     rows = []

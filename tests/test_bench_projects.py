@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.projects import corpus, evaluate, mutants  # noqa: E402
+from bench.projects import corpus, evaluate, holdout, mutants  # noqa: E402
 from bench.projects.spec import Project  # noqa: E402
 
 FILES = {
@@ -149,6 +149,8 @@ def test_lsp_edits_and_block_rank():
 STUB = '''import json, os, sys
 report = json.load(open(os.environ["STUB_REPORT"]))
 report["file"] = sys.argv[2]
+# What the tool saw of the held-back split: the root conftest.py present during its run, if any.
+report["messages"] = [open("conftest.py").read()] if os.path.exists("conftest.py") else []
 print(json.dumps(report))
 sys.exit(1)
 '''
@@ -178,13 +180,53 @@ def test_a_bug_is_scored_end_to_end_against_plain_pytest(tiny, found, tmp_path):
     (tmp_path / "stub.py").write_text(STUB)
     stub = evaluate.Tracefix("stub", [sys.executable, str(tmp_path / "stub.py")],
                              {"STUB_REPORT": str(tmp_path / "report.json")}, "0" * 40, [])
-    row = evaluate.evaluate_bug(tiny, base, bug, stub, timeout=60)
+    other = next(t for t in base.passed if t != failing)
+    row = evaluate.evaluate_bug(tiny, base, bug, stub, timeout=60, hidden={other})
     assert row["exit"] == 1 and row["report_ok"] and row["tree_changed"] == []
+    # The tool ran with the held-back test deselected; the judging runs saw the whole suite.
+    assert holdout.MARK in row["messages"][0] and repr(other) in row["messages"][0]
+    assert row["held_back"] == 1 and row["catching_visible"] >= 1
     assert row["tests_found"] == 2 and row["plain_ids"] == 1
     assert row["detected"] is True
     assert row["rank"] == 2
     assert row["fix_shown"] and row["fix_correct"]
     assert [f["correct"] for f in row["fixes"]] == [True, False]
+    # Every suggestion is judged, the held one too, for the decide stage's training rows.
+    assert [(j["title"], j["shown"], j["correct"]) for j in row["judged"]] == [
+        ("right", True, True), ("wrong", True, False), ("held", False, False)]
+    assert row["fix_any_correct"]
     assert row["fixes"][0]["restores_original"]
     assert row["traced_s"] == 0.12 and row["ratio"] is not None and row["ratio_tests"] > 0
+    assert tiny.tree_digest(tiny.root) == tiny.tree_digest(tiny.pristine)
+
+
+def test_held_back_tests_are_a_seeded_share_and_never_the_one_that_catches_the_bug():
+    passed = [f"tests/t.py::test_{i}" for i in range(400)]
+    hidden = holdout.hidden_tests(passed, [passed[7]], 0.5, "0:bug")
+    assert hidden == holdout.hidden_tests(passed, [passed[7]], 0.5, "0:bug")  # deterministic
+    assert hidden != holdout.hidden_tests(passed, [passed[7]], 0.5, "0:other")  # per bug
+    assert 150 < len(hidden) < 250 and passed[7] not in hidden and hidden <= set(passed)
+    assert holdout.hidden_tests(passed, [passed[7]], 0.0, "0:bug") == set()
+    assert passed[7] not in holdout.hidden_tests(passed, [passed[7]], 1.0, "0:bug")
+
+
+def test_held_back_tests_are_deselected_in_the_projects_own_pytest_and_the_tree_comes_back(tiny, found):
+    base, _, _ = found
+    hidden = {t for t in base.passed if t.endswith("test_total")}
+    assert hidden
+    with holdout.held_back(tiny.root, hidden):
+        run = tiny.pytest()
+        assert set(run.outcomes) == set(base.passed) - hidden
+    assert not (tiny.root / "conftest.py").exists()
+    assert set(tiny.pytest().outcomes) == set(base.passed)
+    # A project's own root conftest keeps its content and gets it back.
+    (tiny.root / "conftest.py").write_text("ANSWER = 42\n")
+    try:
+        with holdout.held_back(tiny.root, hidden):
+            text = (tiny.root / "conftest.py").read_text()
+            assert text.startswith("ANSWER = 42\n") and holdout.MARK in text
+            assert set(tiny.pytest().outcomes) == set(base.passed) - hidden
+        assert (tiny.root / "conftest.py").read_text() == "ANSWER = 42\n"
+    finally:
+        (tiny.root / "conftest.py").unlink()
     assert tiny.tree_digest(tiny.root) == tiny.tree_digest(tiny.pristine)

@@ -6,9 +6,13 @@ Scored against plain `pytest` in the project's venv:
              (and passed on the pristine code); a module doctest tracefix ran itself (`doctest:name`)
              counts when `pytest --doctest-modules <module>` fails it on the bug and passes it before
   loc@k      the block holding the mutated line is among the k most suspicious blocks
+  held back  a seeded share of the tests that passed on the pristine code is hidden from tracefix
+             (bench/projects/holdout.py; one test that catches the bug stays visible), so a fix is
+             judged on tests it was never validated on
   fix shown  a suggestion with shown=true
-  correct    that suggestion's edits applied to the buggy file, the project's whole suite passes
-             every test that passed on the pristine code
+  correct    that suggestion's edits applied to the buggy file, the project's whole suite (hidden
+             tests included) passes every test that passed on the pristine code; every suggestion,
+             shown or held back, is judged so, and its decide features kept (for bench/decide.py)
   ratio      tracefix's traced run time (timing_ms.run) / wall time of plain pytest on the node ids
              tracefix selected, on the same buggy tree (startup and collection included on both sides)
   ratio_tests  the same tests' own durations: sum of tracefix's duration_ms / sum of plain pytest's
@@ -24,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.projects.corpus import Baseline, Setup, patched, run
+from bench.projects.holdout import held_back
 from bench.projects.mutants import Bug
 
 FAILING = ("failed", "error")
@@ -157,7 +162,8 @@ def summarize_report(report: dict | None) -> dict:
 
 
 def evaluate_bug(setup: Setup, base: Baseline, bug: Bug, tracefix: Tracefix, timeout: float,
-                 cache_dir: Path | None = None) -> dict:
+                 cache_dir: Path | None = None, hidden: set[str] = frozenset()) -> dict:
+    """One bug: tracefix run with ``hidden`` held back, scored against the project's whole suite."""
     rel = bug.module
     path = setup.root / rel
     original = (setup.pristine / rel).read_text()
@@ -169,7 +175,13 @@ def evaluate_bug(setup: Setup, base: Baseline, bug: Bug, tracefix: Tracefix, tim
     passed_before = set(base.passed)
     with patched(path, buggy, original):
         start = time.monotonic()
-        report, info = debug_once(setup, tracefix, rel, timeout, cache_dir)
+        with held_back(setup.root, hidden):
+            report, info = debug_once(setup, tracefix, rel, timeout, cache_dir)
+        everything = setup.pytest([a for t in base.not_passed for a in ("--deselect", t)], timeout=suite_timeout)
+        catching = set(everything.broken(base.passed))
+        out["held_back"] = len(hidden)
+        out["catching_visible"] = len(catching - hidden)
+        out["catching_hidden"] = len(catching & hidden)
         out.update(info)
         out.update(summarize_report(report))
         out["report_ok"] = report is not None
@@ -198,22 +210,31 @@ def evaluate_bug(setup: Setup, base: Baseline, bug: Bug, tracefix: Tracefix, tim
         rank = block_rank(report, bug.truth_lines) if report else None
         out["rank"] = rank
         out["blocks"] = len((report or {}).get("blocks", []))
-        shown = [s for s in (report or {}).get("suggestions", []) if s.get("shown")]
-        out["suggestions"] = len((report or {}).get("suggestions", []))
-        out["fix_shown"] = bool(shown)
-        out["fixes"] = []
-        # Every shown fix, applied to the buggy file, against the project's whole suite.
-        for s in shown:
-            fixed = apply_lsp_edits(buggy, s.get("edits", []))
-            with patched(path, fixed, buggy):  # back to the bug for the next one
-                res = setup.pytest([a for t in base.not_passed for a in ("--deselect", t)], timeout=suite_timeout)
-            broken = res.broken(base.passed)
-            out["fixes"].append({"title": s.get("title"), "origin": s.get("origin"), "p_accept": s.get("p_accept"),
-                                 "correct": res.returncode is not None and not broken, "broken": broken[:5],
-                                 "restores_original": fixed == original})
-        out["fix_correct"] = bool(shown) and out["fixes"][0]["correct"]
+        suggestions = (report or {}).get("suggestions", [])
+        out["suggestions"] = len(suggestions)
+        # Every suggestion, shown or not, applied to the buggy file, against the project's whole suite.
+        out["judged"] = [judge(setup, base, path, buggy, original, s, hidden, suite_timeout) for s in suggestions]
+        out["fixes"] = [j for j in out["judged"] if j["shown"]]
+        out["fix_shown"] = bool(out["fixes"])
+        out["fix_correct"] = bool(out["fixes"]) and out["fixes"][0]["correct"]
+        out["fix_any_correct"] = any(j["correct"] for j in out["judged"])
         out["total_s"] = round(time.monotonic() - start, 2)
     return out
+
+
+def judge(setup: Setup, base: Baseline, path: Path, buggy: str, original: str, s: dict, hidden: set[str],
+          timeout: float) -> dict:
+    """One suggestion applied to the bug, the whole suite run: correct iff every test that passed on the
+    pristine code passes (the held-back ones included). Call with the bug in the tree."""
+    fixed = apply_lsp_edits(buggy, s.get("edits", []))
+    with patched(path, fixed, buggy):  # back to the bug for the next one
+        res = setup.pytest([a for t in base.not_passed for a in ("--deselect", t)], timeout=timeout)
+    broken = res.broken(base.passed)
+    return {"id": s.get("id"), "title": s.get("title"), "origin": s.get("origin"), "shown": bool(s.get("shown")),
+            "p_accept": s.get("p_accept"), "correct": res.returncode is not None and not broken,
+            "broken": broken[:5], "broken_hidden": sum(1 for t in broken if t in hidden),
+            "restores_original": fixed == original, "features": s.get("features") or {},
+            "validation": s.get("validation")}
 
 
 def confirm_doctests(setup: Setup, rel: str, reported: list[str], buggy: str, timeout: float) -> list[str]:

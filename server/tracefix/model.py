@@ -189,6 +189,11 @@ def _visits_for(report: Report, block_id: str) -> list[dict[str, Any]]:
     return out
 
 
+def plain_features(features: dict[str, Any]) -> dict[str, Any]:
+    """The decide stage's inputs that are JSON scalars: benchmarks refit the model from reports."""
+    return {k: v for k, v in features.items() if v is None or isinstance(v, (str, int, float, bool))}
+
+
 def to_json(report: Report) -> dict[str, Any]:
     """Schema 1 of DESIGN.md §2."""
     return {
@@ -211,7 +216,8 @@ def to_json(report: Report) -> dict[str, Any]:
             {"id": s.id, "origin": s.origin, "title": s.title, "explanation": s.explanation,
              "diff": s.diff, "edits": s.edits,
              "validation": asdict(s.validation) if s.validation else None,
-             "p_accept": round(s.p_accept, 4), "shown": s.shown, "reason": s.reason}
+             "p_accept": round(s.p_accept, 4), "shown": s.shown, "reason": s.reason,
+             "features": plain_features(s.features)}
             for s in report.suggestions
         ],
         "timing_ms": {k: round(v, 1) for k, v in report.timing_ms.items()},
