@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from tracefix.config import Settings
@@ -47,8 +47,10 @@ class _Clock:
 
 def debug(request: Request, progress: Progress | None = None,
           cancel: threading.Event | None = None,
-          partial: Callable[[Report], None] | None = None) -> Report:
-    """Run the pipeline; ``partial`` receives the report once tests and ranked blocks are final (before repair)."""
+          partial: Callable[[Report], None] | None = None,
+          traced: Callable[[Report], None] | None = None) -> Report:
+    """Run the pipeline; ``partial`` receives the report once tests and ranked blocks are final (before repair);
+    ``traced`` receives the traced run's failures and suspects earlier still, before confirm re-runs them."""
     from tracefix import confirm, decide, discover, localize, repair, segment, trace
     from tracefix import project as project_mod
     from tracefix.sandbox import resolve_python
@@ -121,6 +123,8 @@ def debug(request: Request, progress: Progress | None = None,
     t = clock.lap("run", t)
     check()
     _remember(proj, run)
+    if traced is not None and report.failing:  # a preview for editors; the confirmed report replaces it
+        traced(replace(report, blocks=[b for b in localize.localize(seg, run, text) if b.suspiciousness > 0]))
 
     # Only failures that reproduce untraced are localized and repaired; validation compares untraced runs.
     confirmed = confirm.confirm(request.path, text, seg, tests, run, settings, python=python, cancel=cancel,

@@ -1,7 +1,9 @@
 """workspace/executeCommand handlers and the ``tracefix/trace`` request.
 
 Commands take loosely typed JSON arguments (any client can send them), so each one
-checks its arguments and fails with a one-line message instead of a stack trace.
+checks its arguments and fails with a one-line message instead of a stack trace. They are
+module-level functions taking the server as ``ls`` (pygls injects it); ``build_server``
+registers ``COMMANDS`` and ``FEATURES``.
 
 Cancelling: ``tracefix/trace`` is an ordinary async request, so ``$/cancelRequest``
 cancels its coroutine and with it the run (``Runner.result``); with ``rerun`` it is what
@@ -69,107 +71,103 @@ def _dropped() -> JsonRpcRequestCancelled:
                                            "results were dropped")
 
 
-def register(server) -> None:
-    runner = server.runner
+def _open(ls, uri: str) -> str:
+    if ls.document(uri) is None:
+        raise _bad(f"document not open: {uri}")
+    return uri
 
-    def open_uri(uri: str) -> str:
-        if server.document(uri) is None:
-            raise _bad(f"document not open: {uri}")
-        return uri
 
-    async def run_and_wait(uri: str, test: str | None, token=None) -> Snapshot:
-        run = runner.start(uri, test=test, token=token)
-        if run is None:
-            raise _bad(f"document not open: {uri}")
-        snap = await runner.result(run)
-        if snap is None:
-            raise _dropped()
-        return snap
+async def _run_and_wait(ls, uri: str, test: str | None, token=None) -> Snapshot:
+    run = ls.runner.start(uri, test=test, token=token)
+    if run is None:
+        raise _bad(f"document not open: {uri}")
+    snap = await ls.runner.result(run)
+    if snap is None:
+        raise _dropped()
+    return snap
 
-    async def debug_with_trace(*args):
-        uri = open_uri(_arg(args, 0, "uri"))
-        test = _arg(args, 1, "testId", required=False)
-        state = runner.doc(uri)
-        state.selected_test = test
-        snap = await run_and_wait(uri, test)
-        if test and pick_test(snap.report, test) is None:
-            raise _bad(f"no test matches '{test}'")
-        return trace_json(snap, snap.selected_test if test else None)
 
-    async def show_all_suggestions(*args):
-        uri = open_uri(_arg(args, 0, "uri"))
-        snap = server.snapshot(uri)
-        if snap is None:
-            raise _bad("no current debug results for this document; run tracefix.debugWithTrace first")
-        runner.doc(uri).show_all = True
-        return to_json(snap.report)["suggestions"]
+async def debug_with_trace(ls, *args):
+    uri = _open(ls, _arg(args, 0, "uri"))
+    test = _arg(args, 1, "testId", required=False)
+    ls.documents.state(uri).selected_test = test
+    snap = await _run_and_wait(ls, uri, test)
+    if test and pick_test(snap.report, test) is None:
+        raise _bad(f"no test matches '{test}'")
+    return trace_json(snap, snap.selected_test if test else None)
 
-    async def feedback(event: str, args: tuple):
-        uri = _arg(args, 0, "uri")
-        sid = _arg(args, 1, "id")
-        version = args[2] if len(args) > 2 and isinstance(args[2], int) else None
-        state = runner.docs.get(uri)
-        features = None
-        if state is not None:
-            features = state.handed_out.get(f"{version}:{sid}") if version is not None else None
-            if features is None and state.snapshot is not None and state.snapshot.suggestion(sid):
-                features = dict(state.snapshot.suggestion(sid).features)
-            if features is None:
-                features = state.handed_out.get(sid)
-        if features is None:
-            raise _bad(f"unknown suggestion '{sid}' for {uri}")
-        features = {**features, "suggestion": sid}
-        try:
-            await asyncio.to_thread(server.feedback.record, features, event)
-        except FeedbackUnavailable as exc:
-            raise JsonRpcInternalError(message=str(exc)) from exc
-        state.undecided.pop(sid, None)
-        server.log(f"recorded {event} of {sid}")
-        return {"recorded": event, "id": sid}
 
-    async def accept_suggestion(*args):
-        return await feedback("accept", args)
+async def show_all_suggestions(ls, *args):
+    uri = _open(ls, _arg(args, 0, "uri"))
+    snap = ls.snapshot(uri)
+    if snap is None:
+        raise _bad("no current debug results for this document; run tracefix.debugWithTrace first")
+    ls.documents.state(uri).show_all = True
+    return to_json(snap.report)["suggestions"]
 
-    async def reject_suggestion(*args):
-        return await feedback("reject", args)
 
-    async def reset_feedback(*args):
-        try:
-            await asyncio.to_thread(server.feedback.reset)
-        except FeedbackUnavailable as exc:
-            raise JsonRpcInternalError(message=str(exc)) from exc
-        server.log("feedback reset")
-        return {"reset": True}
+async def _feedback(ls, event: str, args: tuple):
+    uri = _arg(args, 0, "uri")
+    sid = _arg(args, 1, "id")
+    version = args[2] if len(args) > 2 and isinstance(args[2], int) else None
+    features = ls.documents.handed_out(uri, sid, version)
+    if features is None:
+        raise _bad(f"unknown suggestion '{sid}' for {uri}")
+    try:
+        await asyncio.to_thread(ls.feedback.record, {**features, "suggestion": sid}, event)
+    except FeedbackUnavailable as exc:
+        raise JsonRpcInternalError(message=str(exc)) from exc
+    ls.documents.decided(uri, sid)
+    ls.log(f"recorded {event} of {sid}")
+    return {"recorded": event, "id": sid}
 
-    async def trace(params):
-        get = params.get if isinstance(params, dict) else lambda k, d=None: getattr(params, k, d)
-        uri = get("uri")
-        test = get("testId")
-        if not isinstance(uri, str):
-            raise _bad("tracefix/trace needs params {uri, testId?}")
-        open_uri(uri)
-        if test is not None and not isinstance(test, str):
-            raise _bad("testId must be a string")
-        token = get("workDoneToken")
-        if not isinstance(token, (str, int)) or isinstance(token, bool):
-            token = None
-        snap = server.snapshot(uri)
-        if get("rerun") is True:
-            runner.doc(uri).selected_test = test
-        if get("rerun") is True or snap is None or snap.report.run is None or (
-                test and pick_test(snap.report, test) is None):
-            snap = await run_and_wait(uri, test, token)
-        chosen = pick_test(snap.report, test) if test else None
-        if test and chosen is None:
-            raise _bad(f"no test matches '{test}'")
-        return trace_json(snap, chosen)
 
-    for name, handler in {
-        "tracefix.debugWithTrace": debug_with_trace,
-        "tracefix.showAllSuggestions": show_all_suggestions,
-        "tracefix.acceptSuggestion": accept_suggestion,
-        "tracefix.rejectSuggestion": reject_suggestion,
-        "tracefix.resetFeedback": reset_feedback,
-    }.items():
-        server.command(name)(handler)
-    server.feature(TRACE_REQUEST)(trace)
+async def accept_suggestion(ls, *args):
+    return await _feedback(ls, "accept", args)
+
+
+async def reject_suggestion(ls, *args):
+    return await _feedback(ls, "reject", args)
+
+
+async def reset_feedback(ls, *args):
+    try:
+        await asyncio.to_thread(ls.feedback.reset)
+    except FeedbackUnavailable as exc:
+        raise JsonRpcInternalError(message=str(exc)) from exc
+    ls.log("feedback reset")
+    return {"reset": True}
+
+
+async def trace(ls, params):
+    get = params.get if isinstance(params, dict) else lambda k, d=None: getattr(params, k, d)
+    uri = get("uri")
+    test = get("testId")
+    if not isinstance(uri, str):
+        raise _bad("tracefix/trace needs params {uri, testId?}")
+    _open(ls, uri)
+    if test is not None and not isinstance(test, str):
+        raise _bad("testId must be a string")
+    token = get("workDoneToken")
+    if not isinstance(token, (str, int)) or isinstance(token, bool):
+        token = None
+    snap = ls.snapshot(uri)
+    if get("rerun") is True:
+        ls.documents.state(uri).selected_test = test
+    if get("rerun") is True or snap is None or snap.report.run is None or (
+            test and pick_test(snap.report, test) is None):
+        snap = await _run_and_wait(ls, uri, test, token)
+    chosen = pick_test(snap.report, test) if test else None
+    if test and chosen is None:
+        raise _bad(f"no test matches '{test}'")
+    return trace_json(snap, chosen)
+
+
+COMMANDS = {
+    "tracefix.debugWithTrace": debug_with_trace,
+    "tracefix.showAllSuggestions": show_all_suggestions,
+    "tracefix.acceptSuggestion": accept_suggestion,
+    "tracefix.rejectSuggestion": reject_suggestion,
+    "tracefix.resetFeedback": reset_feedback,
+}
+FEATURES = [(TRACE_REQUEST, None, trace)]
