@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 from bench.common import RESULTS, table  # noqa: E402
 from bench.projects.corpus import DEFAULT_CACHE, Setup, log  # noqa: E402
 from bench.projects.evaluate import Tracefix, evaluate_bug, pristine_check  # noqa: E402
-from bench.projects.holdout import hidden_tests  # noqa: E402
+from bench.projects.holdout import hidden_tests, remove_leftover  # noqa: E402
 from bench.projects.mutants import Bug, find_bugs, target_modules  # noqa: E402
 from bench.projects.spec import BY_NAME, PROJECTS  # noqa: E402
 
@@ -154,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
         setup = Setup(project, args.cache, args.python)
         try:
             setup.prepare()
+            if remove_leftover(setup.root, setup.pristine):
+                log("  removed the held-back conftest.py an interrupted run left")
             base = setup.baseline()
             bugs, tally = load_bugs(setup, base, limit, args.seed)
         except Exception as exc:  # one broken project must not sink the others

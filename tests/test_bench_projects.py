@@ -229,4 +229,8 @@ def test_held_back_tests_are_deselected_in_the_projects_own_pytest_and_the_tree_
         assert (tiny.root / "conftest.py").read_text() == "ANSWER = 42\n"
     finally:
         (tiny.root / "conftest.py").unlink()
+    # An interrupted run's conftest is found and removed; anything else is left alone.
+    (tiny.root / "conftest.py").write_text(holdout.conftest_text(None, hidden))
+    assert holdout.remove_leftover(tiny.root, tiny.pristine) and not (tiny.root / "conftest.py").exists()
+    assert not holdout.remove_leftover(tiny.root, tiny.pristine)
     assert tiny.tree_digest(tiny.root) == tiny.tree_digest(tiny.pristine)

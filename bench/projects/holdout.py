@@ -66,3 +66,15 @@ def held_back(root: Path, hidden: set[str]):
             path.unlink()
         else:
             write_source(path, original)
+
+
+def remove_leftover(root: Path, pristine: Path) -> bool:
+    """Undo the conftest of an interrupted run (``held_back`` never reached its ``finally``)."""
+    path = root / "conftest.py"
+    if not path.exists() or MARK not in path.read_text():
+        return False
+    if (pristine / "conftest.py").exists():
+        write_source(path, (pristine / "conftest.py").read_text())
+    else:
+        path.unlink()
+    return True
