@@ -23,12 +23,14 @@ def main():
         if method == "untraced":
             t = time.perf_counter(); wl.main(size); times.append(time.perf_counter() - t)
         elif method == "tracefix":
-            tracer_mod = load(os.path.join(probe_dir, "tracer.py"), "_tracefix_tracer")
+            runner = load(os.path.join(probe_dir, "runner.py"), "_tracefix_runner")  # the probe's one loader
+            tracer_mod = runner.load_private("tracer")
             leaders = {int(k): v for k, v in json.loads(leaders_json).items()}
             tr = tracer_mod.Tracer(wl.__file__, leaders, {})
             tr.start_test("bench")
             t = time.perf_counter()
-            uninstall, _ = tracer_mod.install(tr)
+            backend, _ = runner.contract.choose_backend("auto", sys.version_info, tracer_mod.monitoring_free())
+            uninstall = tracer_mod.install(tr, backend)
             wl.main(size)
             uninstall()
             tr.end_test()

@@ -270,3 +270,95 @@ def test_module_inside_a_package_with_relative_imports(tmp_path):
     res = trace.run_tests(str(doc), text, seg, discover.discover(str(doc), text), Settings())
     (t,) = res.tests
     assert t.outcome == "failed" and t.comparison["left"] == "9", res.tests
+
+
+def newest(minor):
+    """The newest pyenv CPython ``minor`` (e.g. "3.12") installed here, else None."""
+    import glob
+
+    found = sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{minor}.*/bin/python")))
+    return found[-1] if found else None
+
+
+def backends():
+    """Each tracer backend on an interpreter that has it: settrace on ours (3.11), sys.monitoring on 3.12+."""
+    monitoring = newest("3.13") or newest("3.12")
+    return [pytest.param(None, "settrace", id="settrace"),
+            pytest.param(monitoring, "monitoring", id="monitoring",
+                         marks=pytest.mark.skipif(monitoring is None, reason="no pyenv CPython 3.12+ here"))]
+
+
+HOT = """
+    def spin(n):
+        total = 0
+        for i in range(n):
+            total += i
+        return total
+    """
+HOT_TESTS = """
+    from mod import spin
+
+    def test_a_hot():
+        assert spin(200) == 19900
+
+    def test_b_after():
+        assert spin(3) == 3
+    """
+
+
+@pytest.mark.parametrize("python,backend", backends())
+def test_a_block_hot_in_one_test_is_still_recorded_in_the_next(tmp_path, python, backend):
+    """Per-test budgets start afresh with every test, on both backends (sys.monitoring's DISABLE included)."""
+    seg, res = run(tmp_path, HOT, HOT_TESTS, python=python, budgets={"hot_line": 20})
+    assert res.backend == ("sys.monitoring" if backend == "monitoring" else "sys.settrace"), res.backend_reason
+    body = next(b.id for b in seg.blocks if b.start_line == b.end_line == 5)  # `total += i`
+    after = visits(res, "test_b_after")
+    assert "hot_line" in res.gaps[next(t for t in res.traces if t.endswith("test_a_hot"))].truncated
+    assert [v.after["total"] for b, v in after if b == body] == ["0", "1", "3"]
+    assert not res.trace_note(next(t for t in res.traces if t.endswith("test_b_after")))
+
+
+def test_a_truncated_trace_says_so_in_the_report_json_and_cli(tmp_path):
+    from tracefix import render
+    from tracefix.model import Report, to_json
+
+    _, res = run(tmp_path, HOT, """
+        from mod import spin
+
+        def test_many_calls():
+            assert sum(spin(k) for k in range(6)) == 0
+        """, budgets={"calls_per_code": 2})
+    (tid,) = res.traces
+    assert res.gaps[tid].truncated == ["calls"]
+    note = res.trace_note(tid)
+    assert note.startswith("trace truncated: ") and "traced calls per function" in note
+    assert res.backend == "sys.settrace" and "no sys.monitoring" in res.backend_reason
+    report = Report(file=str(tmp_path / "mod.py"), python=res.python, tests=res.tests, blocks=[], suggestions=[],
+                    run=res)
+    data = to_json(report)
+    assert data["trace"]["backend"] == "sys.settrace"
+    assert data["trace"]["gaps"][tid]["truncated"] == ["calls"]
+    assert note in render.human(report)
+
+
+def test_a_probe_of_another_contract_version_is_refused_with_one_error(tmp_path, monkeypatch):
+    """A stale probe folder (another tracefix's files) must not be misread: one clear error, every test errored."""
+    import shutil
+
+    from tracefix import child, contract
+
+    probe = tmp_path / "old-probe"
+    shutil.copytree(child.PROBE_DIR, probe, ignore=shutil.ignore_patterns("__pycache__"))
+    source = (probe / "contract.py").read_text()
+    (probe / "contract.py").write_text(source.replace(f"VERSION = {contract.VERSION}\n", "VERSION = 1\n"))
+    monkeypatch.setattr(child, "PROBE_DIR", str(probe))
+    project = tmp_path / "p"
+    project.mkdir()
+    doc = project / "mod.py"
+    doc.write_text("def one():\n    return 1\n")
+    (project / "test_mod.py").write_text("from mod import one\n\ndef test_one():\n    assert one() == 1\n")
+    text = doc.read_text()
+    res = trace.run_tests(str(doc), text, segment.segment(text), discover.discover(str(doc), text),
+                          Settings(warm=False))
+    assert res.error.startswith("the test probe speaks contract version 1 but this tracefix server needs")
+    assert [(t.outcome, t.message) for t in res.tests] == [("error", res.error)]

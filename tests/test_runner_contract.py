@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from tracefix.contract import VERSION as CONTRACT_VERSION  # the probe's own file, loaded by path
+
 RUNNER = Path(__file__).resolve().parents[1] / "server" / "tracefix" / "probe" / "runner.py"
 FIXTURES = Path(__file__).resolve().parent / "runner_fixtures"
 VENVS = Path.home() / ".cache" / "tracefix-test-venvs"
@@ -153,7 +155,8 @@ def test_every_outcome_follows_its_start_record(tmp_path):
     assert run.message("tests/test_mod.py::test_skip") == "not today"
     assert "known bug" in run.message("tests/test_mod.py::test_xfail")
     assert run.message("tests/test_mod.py::TestCaseStyle::test_equal") == "0 != 1"
-    assert run.records[0] == {"python": run.records[0]["python"], "backend": "none"}
+    assert run.records[0] == {"contract": CONTRACT_VERSION, "python": run.records[0]["python"], "backend": "none",
+                              "backend_reason": "not traced"}
     assert run.of("pytest") == [pytest.__version__]
     assert run.done == {"done": True, "crash": None}
     # Every test record comes right after its own start record.
@@ -624,6 +627,11 @@ def test_the_tracer_records_block_visits_of_the_document(tmp_path):
     assert run.outcomes() == {"test_mod.py::test_clamp": "passed"}, run.proc.stderr
     expected_backend = "sys.monitoring" if sys.version_info >= (3, 12) else "sys.settrace"
     assert run.records[0]["backend"] == expected_backend
+    reason = "Python %d.%d has sys.monitoring" if sys.version_info >= (3, 12) else \
+        "Python %d.%d has no sys.monitoring (3.12+)"
+    assert run.records[0]["backend_reason"] == reason % sys.version_info[:2]
+    trace = run.traces["test_mod.py::test_clamp"]
+    assert trace["truncated"] == [] and trace["skipped"] == {}  # nothing cut, nothing sampled out
     visits = run.traces["test_mod.py::test_clamp"]["visits"]
     assert [block for block, _ in visits] == ["clamp:B1", "clamp:B2", "clamp:B3"]
     assert visits[1][1]["before"]["x"] == "5" and visits[1][1]["after"]["x"] == "3"

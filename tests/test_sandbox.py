@@ -31,6 +31,46 @@ def alive_with(token):
     return found
 
 
+def wait_for(predicate, limit=60.0):
+    """Poll until ``predicate()`` is truthy (nothing signals "a process appeared"); returns its last value.
+    Waiting on a condition, never on a guess of how long a run takes."""
+    deadline = time.monotonic() + limit
+    value = predicate()
+    while not value and time.monotonic() < deadline:
+        time.sleep(0.02)
+        value = predicate()
+    return value
+
+
+def still_running(pids, limit=10.0):
+    """Wait for each process to end on its pidfd (the kernel's exit event); the pids that outlived ``limit``."""
+    import select
+
+    deadline = time.monotonic() + limit
+    left = []
+    for pid in pids:
+        try:
+            fd = os.pidfd_open(pid)
+        except ProcessLookupError:
+            continue  # already gone
+        try:
+            if not select.select([fd], [], [], max(0.0, deadline - time.monotonic()))[0]:
+                left.append(pid)
+        finally:
+            os.close(fd)
+    return left
+
+
+def in_thread(fn, *args, **kw):
+    """Run ``fn`` in a thread; returns (thread, box) where box["result"] is set when it returns."""
+    import threading
+
+    box = {}
+    thread = threading.Thread(target=lambda: box.setdefault("result", fn(*args, **kw)), daemon=True)
+    thread.start()
+    return thread, box
+
+
 def test_timeout_kills_the_whole_group(tmp_path):
     token = f"tracefix-grandchild-{os.getpid()}-{time.monotonic_ns()}"
     code = f"""
@@ -41,12 +81,13 @@ subprocess.Popen([sys.executable, "-c", "import os,time; os.setsid(); time.sleep
 while True:
     pass
 """
-    started = time.monotonic()
-    res = run_code(tmp_path, code, timeout=2.5)
+    thread, box = in_thread(run_code, tmp_path, code, timeout=5)
+    grandchildren = wait_for(lambda: len(alive_with(token)) == 2 and alive_with(token))
+    thread.join()
+    res = box["result"]
+    assert grandchildren, "the grandchildren never started: nothing was tested"
     assert res.timed_out
-    assert time.monotonic() - started < 8
-    time.sleep(0.3)
-    survivors = alive_with(token)
+    survivors = still_running(grandchildren)
     if any("PID namespace" in p for p in res.protections):
         assert survivors == [], "a grandchild survived the run (even one that left the process group)"
     else:  # without a PID namespace only the process group is killed
@@ -90,10 +131,14 @@ def test_network_is_cut_where_unshare_works(tmp_path):
 def test_cancel_stops_the_child(tmp_path):
     import threading
     cancel = threading.Event()
-    threading.Timer(0.3, cancel.set).start()
-    started = time.monotonic()
-    res = run_code(tmp_path, "import time\ntime.sleep(30)\n", timeout=20, cancel=cancel)
-    assert time.monotonic() - started < 5
+    marker = tmp_path / "home" / "sleeping"
+    code = f"import pathlib, time\npathlib.Path({str(marker)!r}).write_text('1')\ntime.sleep(30)\n"
+    thread, box = in_thread(run_code, tmp_path, code, timeout=20, cancel=cancel)
+    assert wait_for(marker.exists), "the child never started"
+    cancel.set()  # the hook: cancelled once the child is surely running, not after a guessed delay
+    thread.join()
+    res = box["result"]
+    assert not res.timed_out  # cancel ended it, long before the 20 s timeout
     assert res.returncode != 0
 
 

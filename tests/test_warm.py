@@ -46,23 +46,23 @@ def test_warm_worker_is_reused_and_forks_fresh_state(tmp_path):
 
 
 def test_warm_timeout_kills_the_forked_group(tmp_path):
-    from test_sandbox import alive_with
+    from test_sandbox import alive_with, in_thread, still_running, wait_for
 
     token = f"tracefix-warm-grandchild-{os.getpid()}-{time.monotonic_ns()}"
     src = ("import os, subprocess, sys\n\ndef hang():\n"
            f"    subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)', {token!r}])\n"
            f"    subprocess.Popen([sys.executable, '-c', 'import os, time; os.setsid(); time.sleep(60)', {token!r}])\n"
            "    while True:\n        pass\n")
-    started = time.monotonic()
-    res = run(tmp_path, src, "from mod import hang\n\ndef test_hang():\n    hang()\n", timeout=4)
-    assert time.monotonic() - started < 15
+    thread, box = in_thread(run, tmp_path, src, "from mod import hang\n\ndef test_hang():\n    hang()\n", timeout=8)
+    grandchildren = wait_for(lambda: len(alive_with(token)) == 2 and alive_with(token))
+    thread.join()
+    res = box["result"]
+    assert grandchildren, "the grandchildren never started: nothing was tested"
     assert [t.outcome for t in res.tests] == ["timeout"]
-    deadline = time.monotonic() + 10
-    while alive_with(token) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    survivors = still_running(grandchildren)
     from tracefix import sandbox
     if sandbox.isolation(False)[1]:
-        assert alive_with(token) == [], "the fork server's sweep must kill escapees too"
+        assert survivors == [], "the fork server's sweep must kill escapees too"
 
 
 def test_warm_output_flood_is_capped(tmp_path):

@@ -20,7 +20,8 @@ import threading
 from dataclasses import dataclass, field
 from importlib import metadata
 
-from tracefix import sandbox, warm
+from tracefix import contract, sandbox, warm
+from tracefix.contract import Job, Rec
 from tracefix.config import Settings
 from tracefix.project import Project
 
@@ -38,6 +39,8 @@ class JobOutcome:
     child: sandbox.ChildResult
     records: list[dict] = field(default_factory=list)
     protections: list[str] = field(default_factory=list)
+    # One line when the records cannot be read as this server's contract (they are dropped then).
+    problem: str = ""
 
 
 @functools.lru_cache(maxsize=1)
@@ -68,7 +71,7 @@ def sweep_stale_scratch(max_age_s: float = 6 * 3600) -> int:
 
 def run_job(project: Project, python: str, job: dict, settings: Settings, doc_path: str, text: str | None,
             cancel: threading.Event | None = None) -> JobOutcome:
-    """Run ``job`` (runner.py's contract) in a jailed child; ``text`` is the buffer shown at ``doc_path``."""
+    """Run ``job`` (keys: ``contract.Job``) in a jailed child; ``text`` is the buffer shown at ``doc_path``."""
     sweep_stale_scratch()
     worker = warm.worker(warm.Key(python, project.key(), project.root, settings.network)) if settings.warm else None
     # A warm job's scratch must lie in its fork server's folder: the only one that server can see.
@@ -78,13 +81,13 @@ def run_job(project: Project, python: str, job: dict, settings: Settings, doc_pa
         os.mkdir(home)
         os.mkdir(work)
         overlay_buffer(project, doc_path, text, upper)
-        job = {**job, "root": project.root, "result": os.path.join(scratch, "result.jsonl"),
-               "pytest_fallback": pytest_fallback_paths(), "limits": limits(settings)}
+        job = {**job, Job.ROOT: project.root, Job.RESULT: os.path.join(scratch, "result.jsonl"),
+               Job.PYTEST_FALLBACK: pytest_fallback_paths(), Job.LIMITS: limits(settings)}
         spec = {**jail_spec_base(python), "overlay": {"root": project.root, "upper": upper, "work": work},
                 "writable": [scratch]}
         env = job_env(python)
         if not sandbox.isolation(settings.network)[0]:
-            job["fallback"] = {**fallback_spec(project, doc_path, text, scratch, upper), "network": settings.network}
+            job[Job.FALLBACK] = {**fallback_spec(project, doc_path, text, scratch, upper), "network": settings.network}
         child = _run_warm(worker, job, spec, scratch, {**env, "HOME": home, "TMPDIR": home}, settings, cancel) \
             if worker is not None else None
         if child is None:
@@ -95,7 +98,10 @@ def run_job(project: Project, python: str, job: dict, settings: Settings, doc_pa
                                 cwd=project.root, home=home, timeout=settings.timeout,
                                 output_bytes=settings.output_bytes, network=settings.network, cancel=cancel,
                                 jail=spec, env=env)
-        records = read_records(job["result"])
+        records = read_records(job[Job.RESULT])
+        problem = contract.version_problem(records[0]) if records else ""
+        if problem:
+            return JobOutcome(child, [], list(child.protections), problem)
         return JobOutcome(child, records, child.protections + _fallback_protections(records))
     finally:
         remove_tree(scratch)
@@ -104,7 +110,7 @@ def run_job(project: Project, python: str, job: dict, settings: Settings, doc_pa
 def _fallback_protections(records: list[dict]) -> list[str]:
     """What the no-jail fallback reported it could set up (the runner's header record)."""
     for record in records[:1]:
-        names = record.get("fallback")
+        names = record.get(Rec.FALLBACK)
         if isinstance(names, list):
             return [str(n)[:100] for n in names[:10]]
     return []
@@ -171,19 +177,19 @@ def _inside(path: str, folder: str) -> bool:
 
 def limits(settings: Settings) -> dict:
     return {
-        "cpu_seconds": int(settings.timeout) + 5,
-        "memory_bytes": settings.memory_mb * 1024 * 1024,
-        "file_bytes": FILE_LIMIT_BYTES,
-        "open_files": 1024,
-        "processes": 256,
+        contract.LIMIT_CPU: int(settings.timeout) + 5,
+        contract.LIMIT_MEMORY: settings.memory_mb * 1024 * 1024,
+        contract.LIMIT_FILE: FILE_LIMIT_BYTES,
+        contract.LIMIT_FILES: 1024,
+        contract.LIMIT_PROCESSES: 256,
     }
 
 
 def _run_warm(worker: "warm.WarmWorker", job: dict, spec: dict, scratch: str, env: dict, settings: Settings,
               cancel: threading.Event | None) -> sandbox.ChildResult | None:
     """Run through a fork server; None means "use a cold child instead" (the worker died)."""
-    job = {**job, "stdout": os.path.join(scratch, "stdout.txt"), "stderr": os.path.join(scratch, "stderr.txt"),
-           "env": env, "jail": spec}
+    job = {**job, Job.STDOUT: os.path.join(scratch, "stdout.txt"), Job.STDERR: os.path.join(scratch, "stderr.txt"),
+           Job.ENV: env, Job.JAIL: spec}
     job_file = os.path.join(scratch, "job.json")
     with open(job_file, "w", encoding="utf-8") as f:
         json.dump(job, f)
@@ -192,8 +198,8 @@ def _run_warm(worker: "warm.WarmWorker", job: dict, spec: dict, scratch: str, en
     except warm.WorkerDied:
         warm.forget(worker)
         return None
-    out, out_dropped = _read_capped(job["stdout"], settings.output_bytes)
-    err, err_dropped = _read_capped(job["stderr"], settings.output_bytes)
+    out, out_dropped = _read_capped(job[Job.STDOUT], settings.output_bytes)
+    err, err_dropped = _read_capped(job[Job.STDERR], settings.output_bytes)
     protections = ["warm fork server", *sandbox.BASE_PROTECTIONS, *worker.protections]
     return sandbox.ChildResult(code, out, err, timed_out, ms, out_dropped + err_dropped, protections)
 

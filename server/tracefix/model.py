@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from tracefix.contract import Cut
+
 SCHEMA = 1
 
 
@@ -97,6 +99,31 @@ class Visit:
     raised: str | None = None  # "Type: message" when the block raised
 
 
+# What each per-test budget of the tracer is called when it cut a trace.
+BUDGET_NAMES = {Cut.VISITS: "visits per test", Cut.CHARS: "characters of values per test",
+                Cut.CALLS: "traced calls per function", Cut.HOT_LINE: "events per line",
+                Cut.RECURSION: "recursion limit"}
+
+
+@dataclass
+class TraceGaps:
+    """What the tracer left out of one test's trace: the probe's skipped/truncated counters."""
+
+    skipped: dict[str, int] = field(default_factory=dict)  # block id -> visits not recorded (sampling, budgets)
+    truncated: list[str] = field(default_factory=list)  # the per-test budgets reached (BUDGET_NAMES keys)
+
+    @property
+    def not_recorded(self) -> int:
+        return sum(self.skipped.values())
+
+    def note(self) -> str:
+        """"trace truncated: N values not recorded (...)" when a budget cut the trace, else ""."""
+        if not self.truncated:
+            return ""
+        budgets = ", ".join(BUDGET_NAMES.get(name, name) for name in self.truncated)
+        return f"trace truncated: {self.not_recorded} values not recorded (budget reached: {budgets})"
+
+
 @dataclass
 class RunResult:
     """What one child run produced."""
@@ -114,6 +141,13 @@ class RunResult:
     # test id → project files (relative to the root) it executed, where the interpreter can say (3.12+).
     files: dict[str, list[str]] = field(default_factory=dict)
     protections: list[str] = field(default_factory=list)  # the sandbox layers this run had
+    backend: str = ""  # the tracer backend the child used: sys.monitoring | sys.settrace | none
+    backend_reason: str = ""  # why that one ("Python 3.11 has no sys.monitoring (3.12+)")
+    gaps: dict[str, TraceGaps] = field(default_factory=dict)  # test id -> what its trace left out
+
+    def trace_note(self, test_id: str) -> str:
+        gaps = self.gaps.get(test_id)
+        return gaps.note() if gaps else ""
 
 
 @dataclass
@@ -226,4 +260,12 @@ def to_json(report: Report) -> dict[str, Any]:
         **({"collection_errors": report.collection_errors} if report.collection_errors else {}),
         **({"no_tests": True} if report.no_tests else {}),
         **({"messages": report.messages} if report.messages else {}),
+        **({"trace": _trace_json(report.run)} if report.run and report.run.backend else {}),
     }
+
+
+def _trace_json(run: RunResult) -> dict[str, Any]:
+    """How the run was traced and, per test, what its trace left out."""
+    return {"backend": run.backend, "backend_reason": run.backend_reason,
+            "gaps": {test_id: {"skipped": g.skipped, "not_recorded": g.not_recorded, "truncated": g.truncated}
+                     for test_id, g in run.gaps.items()}}

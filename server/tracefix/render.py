@@ -103,7 +103,8 @@ def _trace_lines(report: Report, test_id: str, blocks: dict, s: _Style) -> list[
         rep = f" #{visit.iteration + 1}" if visit.iteration else ""
         indent = "  " * min(visit.depth, 4)
         lines.append(f"    {indent}{block_id:<{max(14 - len(indent), 1)}} {span:<8}{rep:<4} {_changes(visit)}")
-    return lines
+    note = report.run.trace_note(test_id)
+    return lines + ([s.dim(f"    {note}")] if note else [])
 
 
 def _changes(visit: Visit) -> str:

@@ -12,9 +12,10 @@ import re
 import sys
 import threading
 
-from tracefix import child, project as project_mod
+from tracefix import child, contract, project as project_mod
 from tracefix.config import Settings
-from tracefix.model import RunResult, Segmentation, TestCase, TestResult, Visit
+from tracefix.contract import Budget, Job, Rec, Test, Trace
+from tracefix.model import RunResult, Segmentation, TestCase, TestResult, TraceGaps, Visit
 
 FILE_LIMIT_BYTES = child.FILE_LIMIT_BYTES
 
@@ -27,19 +28,19 @@ def run_tests(path: str, text: str, seg: Segmentation, tests: list[TestCase], se
     project = project or project_mod.find(path, settings.python)
     python = python or project.python or sys.executable
     job = {
-        "mode": "run",
-        "target": os.path.realpath(path),
-        "module": project_mod.module_name(path, project.import_roots),
-        "sys_path": list(project.import_roots),
-        "tests": [{"id": t.id, "kind": t.kind} for t in tests],
-        "pytest_args": project.pytest_args(),
-        "trace": trace,
-        "coverage_map": trace,
-        "leaders": {str(b.leader_line): b.id for b in seg.blocks if b.leader_line},
-        "lines": {str(line): block for line, block in seg.line_map().items()},
-        "budgets": {"loop_leaders": [b.leader_line for b in seg.blocks if b.kind in ("for", "while")],
-                    **(budgets or {})},
-        "backend": backend,
+        Job.MODE: contract.MODE_RUN,
+        Job.TARGET: os.path.realpath(path),
+        Job.MODULE: project_mod.module_name(path, project.import_roots),
+        Job.SYS_PATH: list(project.import_roots),
+        Job.TESTS: [{Job.TEST_ID: t.id, Job.TEST_KIND: t.kind} for t in tests],
+        Job.PYTEST_ARGS: project.pytest_args(),
+        Job.TRACE: trace,
+        Job.COVERAGE_MAP: trace,
+        Job.LEADERS: {str(b.leader_line): b.id for b in seg.blocks if b.leader_line},
+        Job.LINES: {str(line): block for line, block in seg.line_map().items()},
+        Job.BUDGETS: {Budget.LOOP_LEADERS: [b.leader_line for b in seg.blocks if b.kind in ("for", "while")],
+                      **(budgets or {})},
+        Job.BACKEND: backend,
     }
     outcome = child.run_job(project, python, job, settings, path, text, cancel)
     return _read_result(outcome, tests, seg, path, project, settings)
@@ -50,8 +51,9 @@ def _read_result(outcome: child.JobOutcome, tests: list[TestCase], seg: Segmenta
     data = collect_records(outcome.records)
     fix = _path_fixer()
     ch = outcome.child
-    run = RunResult(python=data.get("python", ""), tests=[], stdout=fix(ch.stdout), stderr=fix(ch.stderr),
-                    duration_ms=ch.duration_ms)
+    run = RunResult(python=str(data.get(Rec.PYTHON, "")), tests=[], stdout=fix(ch.stdout), stderr=fix(ch.stderr),
+                    duration_ms=ch.duration_ms, backend=str(data.get(Rec.BACKEND, "")),
+                    backend_reason=str(data.get(Rec.BACKEND_REASON, "")))
     run.files = data["files"]
     run.protections = outcome.protections
     origins = {t.id: t for t in tests}
@@ -64,9 +66,14 @@ def _read_result(outcome: child.JobOutcome, tests: list[TestCase], seg: Segmenta
         seen.add(test.id)
         trace = data["traces"].get(test.id)
         if trace:
-            run.traces[test.id] = [(b, _visit(test.id, rec)) for b, rec in trace["visits"]]
-            run.spectra[test.id] = set(trace["spectrum"])
-    if data.get("crash") or not data.get("done"):
+            run.traces[test.id] = [(b, _visit(test.id, rec)) for b, rec in trace[Trace.VISITS]]
+            run.spectra[test.id] = set(trace[Trace.SPECTRUM])
+            gaps = _gaps(trace)
+            if gaps.skipped or gaps.truncated:
+                run.gaps[test.id] = gaps
+    if outcome.problem:
+        run.error = outcome.problem
+    elif data.get(Rec.CRASH) or not data.get(Rec.DONE):
         run.error = _failure_reason(ch, data, settings, fix)
     _account_for_silent_tests(run, data, tests, seen, ch, path, project)
     return run
@@ -76,19 +83,19 @@ def collect_records(records: list[dict]) -> dict:
     """The probe's result lines as one dict: tests in order, traces by id, the tests that started."""
     data: dict = {"tests": [], "traces": {}, "started": [], "files": {}}
     for record in records:
-        if "test" in record and isinstance(record["test"], dict):
-            test = record["test"]
+        if Rec.TEST in record and isinstance(record[Rec.TEST], dict):
+            test = record[Rec.TEST]
             data["tests"].append(test)
-            if record.get("trace") is not None:
-                data["traces"][test.get("id")] = record["trace"]
-            if isinstance(test.get("files"), list):
-                data["files"][test.get("id")] = test["files"]
-        elif "start" in record:
-            data["started"].append(record["start"])
-        elif isinstance(record.get("planned"), list):
-            data["planned"] = [str(t) for t in record["planned"]]
+            if record.get(Rec.TRACE) is not None:
+                data["traces"][test.get(Test.ID)] = record[Rec.TRACE]
+            if isinstance(test.get(Test.FILES), list):
+                data["files"][test.get(Test.ID)] = test[Test.FILES]
+        elif Rec.START in record:
+            data["started"].append(record[Rec.START])
+        elif isinstance(record.get(Rec.PLANNED), list):
+            data["planned"] = [str(t) for t in record[Rec.PLANNED]]
         else:
-            data.update(record)
+            data.update(record)  # the header, the pytest version, the last record (done, crash)
     return data
 
 
@@ -105,7 +112,7 @@ def _account_for_silent_tests(run: RunResult, data: dict, tests: list[TestCase],
         run.tests.append(TestResult(test_id, outcome, message, file=_test_file(test_id, path, project)))
         seen.add(test_id)
         reported.add(test_id)
-    if run.error or not data.get("done"):
+    if run.error or not data.get(Rec.DONE):
         for test_id in data.get("planned", []):
             if test_id not in seen:  # planned by pytest, never started: the process ended before it
                 run.tests.append(TestResult(test_id, "error", f"not run: {why}", file=_test_file(test_id, path, project)))
@@ -114,7 +121,7 @@ def _account_for_silent_tests(run: RunResult, data: dict, tests: list[TestCase],
     for t in tests:
         if t.id in reported or t.id.split("[")[0] in reported or _file_level_seen(t, seen):
             continue
-        if not run.error and t.kind == "pytest" and data.get("done"):
+        if not run.error and t.kind == contract.KIND_PYTEST and data.get(Rec.DONE):
             run.tests.append(TestResult(t.id, "error", "not run: pytest did not run or report this test",
                                         file=t.file, test_line=t.line))
         elif run.error:
@@ -140,8 +147,8 @@ def _failure_reason(child: child.sandbox.ChildResult, data: dict, settings: Sett
         return "the sandbox could not be set up: " + jail[-1].split(":", 1)[1].strip()[:300]
     if child.timed_out:
         return f"tests did not finish within {settings.timeout:g} s (an infinite loop?); the run was stopped"
-    if data.get("crash"):
-        return "the test runner failed: " + fix(data["crash"].strip().splitlines()[-1])
+    if data.get(Rec.CRASH):
+        return "the test runner failed: " + fix(data[Rec.CRASH].strip().splitlines()[-1])
     if child.signal_name:
         return f"the test process was killed by {child.signal_name} (a crash in native code or a resource limit)"
     lines = [line.strip() for line in child.stderr.strip().splitlines() if line.strip()]
@@ -167,26 +174,35 @@ def _path_fixer():
 
 def _test_result(raw: dict, seg: Segmentation, fix, origins: dict, path: str,
                  project: project_mod.Project) -> TestResult:
-    exc = raw.get("exception")
+    exc = raw.get(Test.EXCEPTION)
     line = 0
     if exc:
         line = exc.get("line", 0) or 0
         block = seg.block_at(line) if line else None
         exc = {**exc, "message": fix(exc.get("message", "")), "block": block.id if block else None}
-    test_id = raw.get("id", "?")
+    test_id = raw.get(Test.ID, "?")
     origin = origins.get(test_id) or origins.get(test_id.split("[")[0])
-    message = fix(raw.get("message", ""))
+    message = fix(raw.get(Test.MESSAGE, ""))
     if "[Errno 27]" in message:  # EFBIG from RLIMIT_FSIZE: say what the user did, not what the OS said
         message = (f"output limit reached: the code wrote more than {FILE_LIMIT_BYTES // 2**20} MB to one file or "
                    f"to its output, and the write failed ({message[:120]})")
-    return TestResult(id=test_id, outcome=raw.get("outcome", "error"), message=message,
-                      line=line, duration_ms=raw.get("duration_ms", 0.0),
+    return TestResult(id=test_id, outcome=raw.get(Test.OUTCOME, "error"), message=message,
+                      line=line, duration_ms=raw.get(Test.DURATION_MS, 0.0),
                       file=origin.file if origin else _test_file(test_id, path, project),
-                      test_line=origin.line if origin else int(raw.get("line", 0) or 0),
-                      exception=exc, comparison=raw.get("comparison"))
+                      test_line=origin.line if origin else int(raw.get(Test.LINE, 0) or 0),
+                      exception=exc, comparison=raw.get(Test.COMPARISON))
 
 
 def _visit(test_id: str, rec: dict) -> Visit:
-    return Visit(test=test_id, iteration=rec.get("iteration", 0), before=rec.get("before", {}),
-                 after=rec.get("after", {}), call=rec.get("call", 0), depth=rec.get("depth", 0),
-                 returned=rec.get("returned"), raised=rec.get("raised"))
+    return Visit(test=test_id, iteration=rec.get(Trace.ITERATION, 0), before=rec.get(Trace.BEFORE, {}),
+                 after=rec.get(Trace.AFTER, {}), call=rec.get(Trace.CALL, 0), depth=rec.get(Trace.DEPTH, 0),
+                 returned=rec.get(Trace.RETURNED), raised=rec.get(Trace.RAISED))
+
+
+def _gaps(trace: dict) -> TraceGaps:
+    """The probe's skipped/truncated counters of one test, kept only where they have the contract's shape."""
+    skipped = trace.get(Trace.SKIPPED)
+    truncated = trace.get(Trace.TRUNCATED)
+    return TraceGaps(
+        skipped={str(b): n for b, n in skipped.items() if type(n) is int and n > 0} if isinstance(skipped, dict) else {},
+        truncated=[str(c) for c in truncated][:10] if isinstance(truncated, list) else [])

@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 
 from tracefix import sandbox
+from tracefix.contract import Verb
 
 FORKSERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "probe", "forkserver.py")
 START_TIMEOUT = 20.0
@@ -89,11 +90,11 @@ class WarmWorker:
                 continue
             parts = raw.decode("utf-8", "replace").split()
             with self.cond:
-                if parts[:1] == ["ready"]:
+                if parts[:1] == [Verb.READY]:
                     self.ready = True
-                elif parts[:1] == ["started"] and len(parts) == 3:
+                elif parts[:1] == [Verb.STARTED] and len(parts) == 3:
                     self.started[parts[1]] = int(parts[2])
-                elif parts[:1] == ["exited"] and len(parts) == 3:
+                elif parts[:1] == [Verb.EXITED] and len(parts) == 3:
                     self.exited[int(parts[1])] = int(parts[2])
                 self.cond.notify_all()
         with self.cond:
@@ -111,7 +112,7 @@ class WarmWorker:
         fork server may signal them: a pid from another namespace means nothing here.
         """
         t0 = time.perf_counter()
-        self._send(f"run {job_path}")
+        self._send(f"{Verb.RUN} {job_path}")
         with self.cond:
             if not self.cond.wait_for(lambda: job_path in self.started or self.dead, timeout=10):
                 raise WorkerDied("warm worker did not answer")
@@ -128,7 +129,7 @@ class WarmWorker:
                 if cancel is not None and cancel.is_set():
                     break
                 self.cond.wait(timeout=0.05)
-        self._send(f"kill {pid}")
+        self._send(f"{Verb.KILL} {pid}")
         with self.cond:
             self.cond.wait_for(lambda: pid in self.exited or self.dead, timeout=5)
             status = self.exited.pop(pid, None)

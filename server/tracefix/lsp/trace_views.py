@@ -113,6 +113,7 @@ def hover(snapshot: Snapshot, codec: PositionCodec, position: types.Position) ->
             visits = agreeing_visits(scored.explanation, visits) or visits
     if visits:
         parts.append(f"Values in `{short_test(test or '')}`:\n```text\n" + "\n".join(_visit_rows(visits)) + "\n```")
+        parts += filter(None, [snapshot.report.run.trace_note(test or "")])  # visits imply a run
     elif test:
         parts.append(f"Not executed by `{short_test(test)}`.")
     for s in _fixes_here(snapshot, block)[:2]:

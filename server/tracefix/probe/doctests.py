@@ -9,6 +9,7 @@ import os
 import sys
 import time
 
+from _tracefix_contract import KIND_DOCTEST, KIND_SCRIPT, Job, Test
 from _tracefix_outcomes import MESSAGE_CHARS, exc_info, exc_text, safe_str
 from _tracefix_project_files import module_name
 
@@ -35,11 +36,11 @@ def run_doctests(job, watch):
     import doctest
     import importlib
 
-    wanted = [t for t in job["tests"] if t["kind"] == "doctest"]
+    wanted = [t for t in job[Job.TESTS] if t[Job.TEST_KIND] == KIND_DOCTEST]
     if not wanted:
         return
     name = module_name(job)
-    base = _import_root(name, job["target"])
+    base = _import_root(name, job[Job.TARGET])
     if base is not None and base not in sys.path:
         # Import as package.module (relative imports work) and from the document's own tree.
         sys.path.insert(0, base)
@@ -47,8 +48,9 @@ def run_doctests(job, watch):
         module = importlib.import_module(name)
     except BaseException as exc:  # the module itself fails to import
         for t in wanted:
-            watch.results.add({"id": t["id"], "outcome": "error", "message": "import failed: " + exc_text(exc),
-                               "exception": exc_info(exc, job["target"])})
+            watch.results.add({Test.ID: t[Job.TEST_ID], Test.OUTCOME: "error",
+                               Test.MESSAGE: "import failed: " + exc_text(exc),
+                               Test.EXCEPTION: exc_info(exc, job[Job.TARGET])})
         return
     by_name = {}
     for test in doctest.DocTestFinder().find(module):
@@ -60,11 +62,11 @@ def run_doctests(job, watch):
         else:
             by_name["doctest:" + test.name[len(module.__name__) + 1:]] = test
     for t in wanted:
-        test = by_name.get(t["id"])
+        test = by_name.get(t[Job.TEST_ID])
         if test is None:
-            watch.results.error(t["id"], "doctest not found")
+            watch.results.error(t[Job.TEST_ID], "doctest not found")
             continue
-        _run_one_doctest(doctest, t["id"], test, job["target"], watch)
+        _run_one_doctest(doctest, t[Job.TEST_ID], test, job[Job.TARGET], watch)
 
 
 def _run_one_doctest(doctest, test_id, test, target, watch):
@@ -95,9 +97,9 @@ def _run_one_doctest(doctest, test_id, test, target, watch):
         outcome, message = "failed", _doctest_message(out.getvalue())
     else:
         outcome, message = "passed", ""
-    watch.end({"id": test_id, "outcome": outcome, "message": message,
-               "duration_ms": (time.perf_counter() - started) * 1000,
-               "exception": exc_info(exc, target), "comparison": None})
+    watch.end({Test.ID: test_id, Test.OUTCOME: outcome, Test.MESSAGE: message,
+               Test.DURATION_MS: (time.perf_counter() - started) * 1000,
+               Test.EXCEPTION: exc_info(exc, target), Test.COMPARISON: None})
 
 
 def _doctest_message(text):
@@ -116,17 +118,17 @@ def _doctest_message(text):
 def run_script(job, watch):
     import runpy
 
-    wanted = [t for t in job["tests"] if t["kind"] == "script"]
+    wanted = [t for t in job[Job.TESTS] if t[Job.TEST_KIND] == KIND_SCRIPT]
     if not wanted:
         return
     t = wanted[0]
-    watch.begin(t["id"])
+    watch.begin(t[Job.TEST_ID])
     started = time.perf_counter()
     exc = None
     saved_argv = sys.argv
-    sys.argv = [job["target"]]
+    sys.argv = [job[Job.TARGET]]
     try:
-        runpy.run_path(job["target"], run_name="__main__")
+        runpy.run_path(job[Job.TARGET], run_name="__main__")
         outcome = "passed"
     except SystemExit as e:
         # A script's exit status is its verdict.
@@ -142,6 +144,6 @@ def run_script(job, watch):
     message = ""
     if exc is not None:
         message = (type(exc).__name__ + ": " + safe_str(exc)).strip().rstrip(":")[:300]
-    watch.end({"id": t["id"], "outcome": outcome, "message": message,
-               "duration_ms": (time.perf_counter() - started) * 1000,
-               "exception": exc_info(exc, job["target"]), "comparison": None})
+    watch.end({Test.ID: t[Job.TEST_ID], Test.OUTCOME: outcome, Test.MESSAGE: message,
+               Test.DURATION_MS: (time.perf_counter() - started) * 1000,
+               Test.EXCEPTION: exc_info(exc, job[Job.TARGET]), Test.COMPARISON: None})

@@ -3,9 +3,9 @@
 Started by the server inside the jail (scrubbed env, own session, no network,
 read-only filesystem but its job folders) and non-dumpable; each forked job enters
 its own mount and PID namespaces (probe/jail.py ``job_jail``) before any user code.
-Protocol on stdin/stdout, one line each: the server writes ``run <job file>`` and we
-answer ``started <job> <pid>`` and later ``exited <pid> <status>``; ``kill <pid>`` ends
-a running job's process group (pids are ours: we may be PID 1 of our own namespace). The forked
+Protocol on stdin/stdout, one line each (the verbs are ``contract.Verb``): the server writes
+``run <job file>`` and we answer ``started <job> <pid>`` and later ``exited <pid> <status>``;
+``kill <pid>`` ends a running job's process group (pids are ours: we may be PID 1 of our own namespace). The forked
 child starts a new process group (so the server can kill it and everything it
 spawns), closes stdin, sends its output to files named in the job, and runs the
 job exactly as ``runner.py`` would. No user code is ever imported here.
@@ -21,19 +21,23 @@ import threading
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def _load(name, filename):
+def _load_runner():
+    """runner.py under its private name (a user module called runner stays theirs); it holds the
+    probe's one loader, ``load_private``, for everything else."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, filename))
+    spec = importlib.util.spec_from_file_location("_tracefix_runner", os.path.join(HERE, "runner.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    sys.modules[name] = module  # private names: user modules called runner/tracer stay theirs
+    sys.modules["_tracefix_runner"] = module
     return module
 
 
-runner = _load("_tracefix_runner", "runner.py")
-_load("_tracefix_tracer", "tracer.py")
-jail = _load("_tracefix_jail", "jail.py")
+runner = _load_runner()
+runner.load_private("tracer")
+jail = runner.load_private("jail")
+J = runner.contract.Job
+Verb = runner.contract.Verb
 PR_SET_DUMPABLE = 4
 
 _out_lock = threading.Lock()
@@ -76,14 +80,14 @@ def _child(job_path):
         os.setsid()
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
-        out = os.open(job["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        err = os.open(job["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        out = os.open(job[J.STDOUT], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        err = os.open(job[J.STDERR], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.dup2(out, 1)
         os.dup2(err, 2)
         os.closerange(3, 65536)  # nothing of the fork server's (pipes, files) reaches user code
-        if job.get("jail") is not None:
+        if job.get(J.JAIL) is not None:
             try:
-                jail.job_jail(job["jail"])  # returns in the job's own PID and mount namespaces, locked
+                jail.job_jail(job[J.JAIL])  # returns in the job's own PID and mount namespaces, locked
             except (jail.JailError, OSError) as exc:
                 os.write(2, ("tracefix-jail: %s\n" % exc).encode())
                 os._exit(jail.JAIL_FAILED)
@@ -92,7 +96,7 @@ def _child(job_path):
         sys.stdin = open(0, "r", closefd=False)
         sys.stdout = open(1, "w", closefd=False, buffering=1, encoding="utf-8", errors="replace")
         sys.stderr = open(2, "w", closefd=False, buffering=1, encoding="utf-8", errors="replace")
-        os.environ.update(job.get("env", {}))
+        os.environ.update(job.get(J.ENV, {}))
         try:
             import signal
             # A flood hits RLIMIT_FSIZE: fail the write instead of killing the run before it reports.
@@ -173,7 +177,7 @@ def _reaper(jobs):
             continue
         if jobs.done(pid):
             _sweep(jobs)
-            _say("exited %d %d" % (pid, status))
+            _say("%s %d %d" % (Verb.EXITED, pid, status))
 
 
 def main():
@@ -181,13 +185,13 @@ def main():
     _preload()
     jobs = _Jobs()
     threading.Thread(target=_reaper, args=(jobs,), daemon=True).start()
-    _say("ready %s" % sys.version.split()[0])
+    _say("%s %s" % (Verb.READY, sys.version.split()[0]))
     for line in sys.stdin:
         command, _, arg = line.strip().partition(" ")
-        if command == "kill":
+        if command == Verb.KILL:
             _kill_job(jobs, int(arg))
             continue
-        if command != "run" or not arg:
+        if command != Verb.RUN or not arg:
             continue
         job_path = arg
         with jobs.lock:  # the reaper must not see the pid exit before it is registered
@@ -195,7 +199,7 @@ def main():
             if pid == 0:
                 _child(job_path)
             jobs.running.add(pid)
-        _say("started %s %d" % (job_path, pid))
+        _say("%s %s %d" % (Verb.STARTED, job_path, pid))
 
 
 if __name__ == "__main__":

@@ -7,10 +7,12 @@ from __future__ import annotations
 import os
 import sys
 
+from _tracefix_contract import Job
+
 
 def module_name(job):
     """The document's dotted name, as the tests import it."""
-    return job.get("module") or os.path.splitext(os.path.basename(job["target"]))[0]
+    return job.get(Job.MODULE) or os.path.splitext(os.path.basename(job[Job.TARGET]))[0]
 
 
 class Project:
@@ -92,7 +94,7 @@ class CoverageMap:
 
     @classmethod
     def create(cls, job, project):
-        if not job.get("coverage_map") or not hasattr(sys, "monitoring"):
+        if not job.get(Job.COVERAGE_MAP) or not hasattr(sys, "monitoring"):
             return None  # 3.9-3.11: a settrace-based map would cost more than the run itself
         cov = cls(project)
         return cov if cov.tool is not None else None

@@ -13,6 +13,7 @@ import os
 import re
 import sys
 
+from _tracefix_contract import Job, Rec
 from _tracefix_outcomes import exc_text, one_line, user_frame
 
 MIN_PYTEST = (6, 2)
@@ -34,7 +35,7 @@ def load_pytest(job):
         import pytest
     except ImportError:
         # No pytest in the user's environment: tracefix's own copy, without anybody's plugins.
-        sys.path.extend(job.get("pytest_fallback", []))
+        sys.path.extend(job.get(Job.PYTEST_FALLBACK, []))
         os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
         try:
             import pytest
@@ -58,7 +59,7 @@ def load_pytest(job):
 def load_pytest_recorded(job, results):
     """:func:`load_pytest`, its version (and problem) written first: the server reports both."""
     pytest, version, problem = load_pytest(job)
-    results.record({"pytest": version, "pytest_problem": problem} if problem else {"pytest": version})
+    results.record({Rec.PYTEST: version, Rec.PYTEST_PROBLEM: problem} if problem else {Rec.PYTEST: version})
     return pytest, version, problem
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import time
 
+from _tracefix_contract import KIND_PYTEST, Job, Rec, Test
 from _tracefix_outcomes import MESSAGE_CHARS, exc_info, exc_text, one_line, skip_reason, summary
 from _tracefix_pytest_call import StoppedInTest, base_args, call_pytest, guard_plugins, load_pytest_recorded
 from _tracefix_pytest_session import SessionPlugin
@@ -62,7 +63,7 @@ class RunPlugin(SessionPlugin):
     def pytest_collection_finish(self, session):
         # Every test that will run, written before any does: if the process dies midway (os._exit, a
         # signal), the server can name each test that never reported instead of losing it.
-        self.watch.results.record({"planned": [item.nodeid for item in session.items][:20000]})
+        self.watch.results.record({Rec.PLANNED: [item.nodeid for item in session.items][:20000]})
 
     def pytest_deselected(self, items):
         if not self._ours:
@@ -121,10 +122,10 @@ class RunPlugin(SessionPlugin):
             message = summary(report, self.exc)
         elif outcome == "skipped":
             message = skip_reason(report)
-        test = {"id": self.current, "outcome": outcome, "message": message[:MESSAGE_CHARS],
-                "duration_ms": (time.perf_counter() - self.started) * 1000,
-                "exception": exc_info(self.exc, self.target) if outcome in ("failed", "error") else None,
-                "comparison": self.comparison if outcome == "failed" else None}
+        test = {Test.ID: self.current, Test.OUTCOME: outcome, Test.MESSAGE: message[:MESSAGE_CHARS],
+                Test.DURATION_MS: (time.perf_counter() - self.started) * 1000,
+                Test.EXCEPTION: exc_info(self.exc, self.target) if outcome in ("failed", "error") else None,
+                Test.COMPARISON: self.comparison if outcome == "failed" else None}
         self.reported.append(self.current)
         self.current = None
         self.watch.end(test)
@@ -134,10 +135,10 @@ class RunPlugin(SessionPlugin):
         """The test that was running when the session stopped (pytest.exit, an internal error)."""
         if self.current is None:
             return
-        test = {"id": self.current, "outcome": "error",
-                "message": one_line("the test did not finish: " + (reason or "the pytest session stopped")),
-                "duration_ms": (time.perf_counter() - self.started) * 1000,
-                "exception": exc_info(self.exc, self.target), "comparison": None}
+        test = {Test.ID: self.current, Test.OUTCOME: "error",
+                Test.MESSAGE: one_line("the test did not finish: " + (reason or "the pytest session stopped")),
+                Test.DURATION_MS: (time.perf_counter() - self.started) * 1000,
+                Test.EXCEPTION: exc_info(self.exc, self.target), Test.COMPARISON: None}
         self.reported.append(self.current)
         self.current = None
         self.watch.end(test)
@@ -176,7 +177,7 @@ class RunPlugin(SessionPlugin):
 
 def run_pytest(job, results, watch, project, arm=None):
     """The job's pytest tests, one record each; never a silent gap."""
-    requested = [t["id"] for t in job["tests"] if t["kind"] == "pytest"]
+    requested = [t[Job.TEST_ID] for t in job[Job.TESTS] if t[Job.TEST_KIND] == KIND_PYTEST]
     if not requested:
         return
     pytest, version, problem = load_pytest_recorded(job, results)
@@ -199,7 +200,7 @@ def run_pytest(job, results, watch, project, arm=None):
         return
     wanted = [t for t in requested if t not in gone]
     plugin = RunPlugin(job, project, watch, wanted)
-    args = base_args(version, project.real) + list(job.get("pytest_args", [])) + files
+    args = base_args(version, project.real) + list(job.get(Job.PYTEST_ARGS, [])) + files
     code, out, err, raised = call_pytest(pytest, args, [plugin] + guard_plugins(pytest, arm), project)
     problem = plugin.problem(code, out, err, raised)
     plugin.close_unfinished(problem)

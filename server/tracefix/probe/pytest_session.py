@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 
+from _tracefix_contract import Job
 from _tracefix_outcomes import (MESSAGE_CHARS, collect_problem, error_line, exc_line, exc_text, nonblank_lines,
                                 one_line, safe_str, skip_reason, user_frame)
 
@@ -19,7 +20,7 @@ class SessionPlugin:
 
     def __init__(self, job, project):
         self.job = job
-        self.target = job["target"]
+        self.target = job[Job.TARGET]
         self.project = project
         self.collect_errors = []  # (collector node id, file relative to root, one line)
         self.collect_skips = []  # (collector node id, reason)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sys
 
+from _tracefix_contract import VERSION, Rec, Test
 from _tracefix_outcomes import exc_text, one_line
 
 
@@ -14,11 +15,12 @@ class Results:
     """JSON lines appended one record at a time. The file is reopened per write on purpose:
     user code that closes descriptors it does not own must not silence the run."""
 
-    def __init__(self, path, tracer_backend, protections=None):
+    def __init__(self, path, tracer_backend, backend_reason, protections=None):
         self.path = path
-        header = {"python": sys.version.split()[0], "backend": tracer_backend}
+        header = {Rec.CONTRACT: VERSION, Rec.PYTHON: sys.version.split()[0], Rec.BACKEND: tracer_backend,
+                  Rec.BACKEND_REASON: backend_reason}
         if protections is not None:
-            header["fallback"] = protections  # what the no-jail fallback could set up
+            header[Rec.FALLBACK] = protections  # what the no-jail fallback could set up
         self.record(header)
 
     def record(self, record):
@@ -32,16 +34,17 @@ class Results:
             f.write(text)
 
     def start(self, test_id):
-        self.record({"start": test_id})
+        self.record({Rec.START: test_id})
 
     def add(self, test, trace=None):
-        self.record({"test": test, "trace": trace})
+        self.record({Rec.TEST: test, Rec.TRACE: trace})
 
     def error(self, test_id, message, outcome="error"):
-        self.add({"id": test_id, "outcome": outcome, "message": one_line(message)})
+        self.add({Test.ID: test_id, Test.OUTCOME: outcome, Test.MESSAGE: one_line(message)})
 
     def finish(self, crash=None):
-        self.record({"done": True, "crash": crash})
+        self.record({Rec.DONE: True, Rec.CRASH: crash})
+
 
 class Watch:
     """What every test of any kind shares: the start record, the tracer, the coverage map."""
@@ -67,7 +70,7 @@ class Watch:
             if self.tracer is not None:
                 trace = self.tracer.end_test()
             if self.coverage is not None:
-                test["files"] = self.coverage.stop()
+                test[Test.FILES] = self.coverage.stop()
         except Exception as exc:
-            test["probe_error"] = exc_text(exc)
+            test[Test.PROBE_ERROR] = exc_text(exc)
         self.results.add(test, trace)

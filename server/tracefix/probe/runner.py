@@ -3,9 +3,10 @@
 Usage (by the server, never by hand): ``python runner.py JOB.json``, with the job's
 project root as working directory; the fork server calls :func:`execute` instead.
 Stdlib only, Python 3.9+: this file runs inside the user's interpreter and is handed
-to it by path. Results go to ``job["result"]`` as JSON lines, written (and flushed)
+to it by path. The job's keys and the result records are named in ``contract.py`` (loaded by path on
+both sides). Results go to the job's result file as JSON lines, written (and flushed)
 one record at a time so that a timeout or a crash still leaves every finished test,
-and a ``{"start": id}`` line before each test names the one that was running when the
+and a start record before each test names the one that was running when the
 process died. Nothing is printed on the user's stdout by the probe itself.
 
 The rest of the probe is loaded from this folder by path, under private module names
@@ -13,7 +14,8 @@ The rest of the probe is loaded from this folder by path, under private module n
 ``reach`` or ``outcomes`` module. What runs where: ``pytest_run`` and ``pytest_collect``
 (the two modes, over ``pytest_call`` and ``pytest_session``), ``doctests`` (the doctests
 and the ``__main__`` block), ``reach``, ``records`` (the result file), ``project_files``
-and ``outcomes`` (one-line messages).
+``outcomes`` (one-line messages), ``contract`` (the names shared with the server), ``saferepr``
+and ``tracer`` (values and visits).
 """
 from __future__ import annotations
 
@@ -27,10 +29,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 # -- the probe's modules --------------------------------------------------------------------------
 
-def _load_private(stem):
+def load_private(stem):
     """Load ``<stem>.py`` from this folder as ``_tracefix_<stem>``: a user module called `tracer` must
-    not collide with ours. Registered in ``sys.modules`` under that name, so the probe's modules
-    import one another by it (``from _tracefix_outcomes import ...``) without this folder on sys.path."""
+    not collide with ours. The probe's one loader: the fork server loads this file, then uses it.
+    Registered in ``sys.modules`` under that name, so the probe's modules import one another by it
+    (``from _tracefix_outcomes import ...``) without this folder on sys.path."""
     import importlib.util
 
     name = "_tracefix_" + stem
@@ -44,16 +47,19 @@ def _load_private(stem):
     return module
 
 
-# In dependency order: each module imports only those loaded before it.
-_load_private("outcomes")
-project_files = _load_private("project_files")
-records = _load_private("records")
-_load_private("reach")
-doctests = _load_private("doctests")
-_load_private("pytest_call")
-_load_private("pytest_session")
-pytest_run = _load_private("pytest_run")
-pytest_collect = _load_private("pytest_collect")
+# In dependency order: each module imports only those loaded before it (tracer.py needs saferepr).
+contract = load_private("contract")
+load_private("outcomes")
+project_files = load_private("project_files")
+records = load_private("records")
+load_private("reach")
+doctests = load_private("doctests")
+load_private("pytest_call")
+load_private("pytest_session")
+pytest_run = load_private("pytest_run")
+pytest_collect = load_private("pytest_collect")
+load_private("saferepr")
+J = contract.Job
 
 
 # -- process set-up -------------------------------------------------------------------------------
@@ -66,11 +72,11 @@ def apply_limits(limits):
         return []
     applied = []
     table = {
-        "cpu_seconds": getattr(resource, "RLIMIT_CPU", None),
-        "memory_bytes": getattr(resource, "RLIMIT_AS", None),
-        "file_bytes": getattr(resource, "RLIMIT_FSIZE", None),
-        "open_files": getattr(resource, "RLIMIT_NOFILE", None),
-        "processes": getattr(resource, "RLIMIT_NPROC", None),
+        contract.LIMIT_CPU: getattr(resource, "RLIMIT_CPU", None),
+        contract.LIMIT_MEMORY: getattr(resource, "RLIMIT_AS", None),
+        contract.LIMIT_FILE: getattr(resource, "RLIMIT_FSIZE", None),
+        contract.LIMIT_FILES: getattr(resource, "RLIMIT_NOFILE", None),
+        contract.LIMIT_PROCESSES: getattr(resource, "RLIMIT_NPROC", None),
     }
     for key, which in table.items():
         value = limits.get(key)
@@ -91,32 +97,30 @@ def apply_limits(limits):
 def _enter_fallback(job):
     """Without the jail, the fallback's protections (probe/fallback.py: Landlock, the buffer's
     import hook) are entered before any user code; names of the active ones, or None."""
-    spec = job.get("fallback")
+    spec = job.get(J.FALLBACK)
     if not spec or not os.path.exists(os.path.join(HERE, "fallback.py")):
         return None
     try:
-        return _load_private("fallback").enter(spec)
+        return load_private("fallback").enter(spec)
     except Exception:  # fallback.enter never raises; loading it might: the run goes on without it
         return []
 
 
 def _tracer(job):
-    """(tracer, uninstall, arm, backend name) for a run job."""
-    if job.get("mode", "run") != "run" or not job.get("trace", True):
-        return None, None, None, "none"
-    tracer_mod = _load_private("tracer")
-    leaders = {int(k): v for k, v in job["leaders"].items()}
-    lines = {int(k): v for k, v in job.get("lines", {}).items()}
-    tracer = tracer_mod.Tracer(job["target"], leaders, job.get("budgets", {}), lines)
-    wanted = job.get("backend", "auto")
-    backend = "sys.monitoring" if wanted == "monitoring" or (wanted == "auto" and hasattr(sys, "monitoring")) \
-        else "sys.settrace"
-    if backend == "sys.settrace":
+    """(tracer, uninstall, arm, backend, reason) for a job: the backend is chosen here, once."""
+    if job.get(J.MODE, contract.MODE_RUN) != contract.MODE_RUN or not job.get(J.TRACE, True):
+        return None, None, None, contract.TRACER_NONE, "not traced"
+    tracer_mod = load_private("tracer")
+    backend, reason = contract.choose_backend(job.get(J.BACKEND, contract.BACKEND_AUTO), sys.version_info,
+                                              tracer_mod.monitoring_free())
+    leaders = {int(k): v for k, v in job[J.LEADERS].items()}
+    lines = {int(k): v for k, v in job.get(J.LINES, {}).items()}
+    tracer = tracer_mod.Tracer(job[J.TARGET], leaders, job.get(J.BUDGETS, {}), lines)
+    if backend == contract.TRACER_SETTRACE:
         # Pytest makes thousands of calls per test; under settrace each one reaches our global
         # trace function, so the tracer is armed only while a test body runs.
-        return tracer, None, (lambda: tracer_mod.install(tracer, "settrace")[0]), backend
-    uninstall, backend = tracer_mod.install(tracer, wanted)
-    return tracer, uninstall, None, backend
+        return tracer, None, (lambda: tracer_mod.install(tracer, backend)), backend, reason
+    return tracer, tracer_mod.install(tracer, backend), None, backend, reason
 
 
 # -- entry points ---------------------------------------------------------------------------------
@@ -129,22 +133,23 @@ def main(argv):
 
 def execute(job):
     """Run one job in this (fresh or freshly forked) process, then exit it."""
-    apply_limits(job.get("limits", {}))
+    apply_limits(job.get(J.LIMITS, {}))
     protections = _enter_fallback(job)
-    result_path = os.path.abspath(job["result"])
-    root = job.get("cwd") or job.get("root") or os.getcwd()
+    result_path = os.path.abspath(job[J.RESULT])
+    root = job.get(J.CWD) or job.get(J.ROOT) or os.getcwd()
     os.chdir(root)
-    sys.path[:0] = job.get("sys_path", [])
+    sys.path[:0] = job.get(J.SYS_PATH, [])
     # Keep our own module out of the user's namespace: we are imported by path only.
     sys.path = [p for p in sys.path if os.path.abspath(p or ".") != HERE]
-    project = project_files.Project(job.get("root") or root, [HERE] + list(job.get("pytest_fallback", [])))
-    tracer, uninstall, arm, backend = _tracer(job)
-    results = records.Results(result_path, backend, protections)
-    coverage = project_files.CoverageMap.create(job, project) if job.get("mode", "run") == "run" else None
+    project = project_files.Project(job.get(J.ROOT) or root, [HERE] + list(job.get(J.PYTEST_FALLBACK, [])))
+    tracer, uninstall, arm, backend, reason = _tracer(job)
+    results = records.Results(result_path, backend, reason, protections)
+    run_mode = job.get(J.MODE, contract.MODE_RUN) == contract.MODE_RUN
+    coverage = project_files.CoverageMap.create(job, project) if run_mode else None
     watch = records.Watch(results, tracer, coverage)
     crash = None
     try:
-        if job.get("mode", "run") == "collect":
+        if not run_mode:
             pytest_collect.collect_pytest(job, results, project)
         else:
             pytest_run.run_pytest(job, results, watch, project, arm)

@@ -1,7 +1,8 @@
 """Block-level value tracer that runs inside the user's interpreter.
 
 Stdlib only and Python 3.9+: this file is handed to the child by path and must not
-import anything of tracefix's server side.
+import anything of tracefix's server side; runner.py's loader loads it after its siblings
+``saferepr`` and ``contract`` (the budgets' names, the trace record's fields).
 
 A block visit starts when a *leader line* of the target file fires (the server
 computed leaders with tree-sitter) and ends at the next leader or at return.
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import collections
 import dis
-import os
 import sys
 import types
 
@@ -45,23 +45,14 @@ def _ends_iteration(exc_type):
 
 _SKIP_TYPES = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type, types.MethodType)
 
+# Loaded before us by runner.py's loader, under private names (a user module may be called saferepr).
+import _tracefix_saferepr as _saferepr  # noqa: E402
+from _tracefix_contract import TRACER_MONITORING, Budget, Cut, Trace  # noqa: E402
 
-def _load_sibling(name, filename):
-    """A module next to this file, under a private name (a user module may be called saferepr)."""
-    import importlib.util
-
-    existing = sys.modules.get(name)
-    if existing is not None:
-        return existing
-    spec = importlib.util.spec_from_file_location(name, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                                                     filename))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_saferepr = _load_sibling("_tracefix_saferepr", "saferepr.py")
 SafeRepr = _saferepr.SafeRepr
+_DEFAULT = Budget.DEFAULTS
+# sys.monitoring tool ids we may take: DEBUGGER_ID, PROFILER_ID and two unnamed ones (COVERAGE_ID stays free).
+_TOOL_IDS = (0, 2, 3, 4)
 
 
 class Tracer:
@@ -70,21 +61,22 @@ class Tracer:
         self.leaders = leaders  # line -> block id
         self.lines = lines or {}  # every line -> its innermost block id (to resume generators mid-block)
         # Leaders of loop headers: the only blocks that may legitimately follow themselves.
-        self.loop_leaders = set(budgets.get("loop_leaders", ()))
-        self.first_k = budgets.get("first_k", 5)
-        self.last_k = budgets.get("last_k", 5)
-        self.max_visits = budgets.get("max_visits_per_test", 1500)
-        self.max_names = budgets.get("max_names", 24)
-        self.hot_line = budgets.get("hot_line", 3000)
+        self.loop_leaders = set(budgets.get(Budget.LOOP_LEADERS, ()))
+        budget = {**_DEFAULT, **budgets}
+        self.first_k = budget[Budget.FIRST_K]
+        self.last_k = budget[Budget.LAST_K]
+        self.max_visits = budget[Budget.MAX_VISITS]
+        self.max_names = budget[Budget.MAX_NAMES]
+        self.hot_line = budget[Budget.HOT_LINE]
         # Calls of one function traced per test; later calls run untraced (recursion, hot helpers).
-        self.calls_per_code = budgets.get("calls_per_code", 200)
+        self.calls_per_code = budget[Budget.CALLS_PER_CODE]
         self.code_calls = {}
         self.exhausted = set()
         self.on_new_test = []  # backend hooks that re-arm what budgets switched off
         # Per test: characters of rendered values kept (the visit count is capped separately).
-        self.max_chars = budgets.get("max_chars_per_test", 1_000_000)
+        self.max_chars = budget[Budget.MAX_CHARS]
         self.chars = 0
-        self.repr = SafeRepr(budgets.get("repr_chars", 96))
+        self.repr = SafeRepr(budget[Budget.REPR_CHARS])
         self.test = None
         self.seq = 0
         self.calls = 0
@@ -92,17 +84,18 @@ class Tracer:
         self.visits = []  # (seq, block, record) for the current test
         self.spectrum = set()
         self.skipped = collections.Counter()
-        self.truncated = False
+        self.cuts = set()  # Cut.*: the budgets this test reached
 
     # -- per test -------------------------------------------------------------------
     def start_test(self, test_id):
+        """Every per-test budget starts afresh here, under both backends (the hooks re-arm theirs)."""
         self.test = test_id
         self.seq = 0
         self.calls = 0
         self.visits = []
         self.spectrum = set()
         self.skipped = collections.Counter()
-        self.truncated = False
+        self.cuts = set()
         self.chars = 0
         self.depth = 0
         self.code_calls = {}
@@ -118,7 +111,7 @@ class Tracer:
         self.code_calls[code] = n
         if n > self.calls_per_code:
             self.exhausted.add(code)
-            self.truncated = True
+            self.cuts.add(Cut.CALLS)
             return False
         return True
 
@@ -126,10 +119,10 @@ class Tracer:
         self.test = None
         self.visits.sort(key=lambda v: v[0])
         return {
-            "visits": [[b, rec] for _, b, rec in self.visits],
-            "spectrum": sorted(self.spectrum),
-            "skipped": dict(self.skipped),
-            "truncated": self.truncated,
+            Trace.VISITS: [[b, rec] for _, b, rec in self.visits],
+            Trace.SPECTRUM: sorted(self.spectrum),
+            Trace.SKIPPED: dict(self.skipped),
+            Trace.TRUNCATED: sorted(self.cuts),
         }
 
     # -- snapshots ------------------------------------------------------------------
@@ -150,9 +143,9 @@ class Tracer:
 
     def keep(self, seq, block, record):
         """Add a finished visit to this test's trace, within the visit and character budgets."""
-        size = sum(map(len, record["before"].values())) + sum(map(len, record["after"].values()))
+        size = sum(map(len, record[Trace.BEFORE].values())) + sum(map(len, record[Trace.AFTER].values()))
         if len(self.visits) >= self.max_visits or self.chars + size > self.max_chars:
-            self.truncated = True
+            self.cuts.add(Cut.VISITS if len(self.visits) >= self.max_visits else Cut.CHARS)
             self.skipped[block] += 1
             return
         self.chars += size
@@ -210,12 +203,12 @@ class _Call:
         self.block = None
         if block is None or tr.test is None:
             return
-        record = {"iteration": self.iteration, "call": self.call, "depth": self.depth, "before": self.before,
-                  "after": after}
+        record = {Trace.ITERATION: self.iteration, Trace.CALL: self.call, Trace.DEPTH: self.depth,
+                  Trace.BEFORE: self.before, Trace.AFTER: after}
         if returned is not None:
-            record["returned"] = returned
+            record[Trace.RETURNED] = returned
         if self.raised is not None:
-            record["raised"] = self.raised
+            record[Trace.RAISED] = self.raised
         if self.iteration < tr.first_k:
             tr.keep(self.seq, block, record)
             return
@@ -291,7 +284,7 @@ def install_settrace(tracer: Tracer):
         try:
             return start(frame)
         except RecursionError:
-            tracer.truncated = True
+            tracer.cuts.add(Cut.RECURSION)
             return None
 
     def start(frame):
@@ -328,7 +321,7 @@ def install_settrace(tracer: Tracer):
                         if state["lines"] > tracer.hot_line:
                             # A very hot loop: stop line events for this frame to bound the cost.
                             frame.f_trace_lines = False
-                            tracer.truncated = True
+                            tracer.cuts.add(Cut.HOT_LINE)
                     state["prev"] = lineno
                 elif event == "return":
                     tracer.depth -= 1
@@ -345,7 +338,7 @@ def install_settrace(tracer: Tracer):
                         state["unwinding"] = True
                         call.raised = _raised(tracer, exc_type, exc)
             except RecursionError:
-                tracer.truncated = True
+                tracer.cuts.add(Cut.RECURSION)
             return local
 
         return local
@@ -402,20 +395,16 @@ def _raise_recursion_limit(extra):
 def install_monitoring(tracer: Tracer):
     """3.12+ backend: sys.monitoring, events only on leader lines of target code objects."""
     mon = sys.monitoring
-    tool = mon.DEBUGGER_ID
-    for candidate in (mon.DEBUGGER_ID, mon.PROFILER_ID, 3, 4):
-        try:
-            mon.use_tool_id(candidate, "tracefix")
-            tool = candidate
-            break
-        except ValueError:
-            continue
+    tool = _free_tool_id()  # the backend choice checked that there is one
+    mon.use_tool_id(tool, "tracefix")
     E = mon.events
     leaders = tracer.leaders
     target = tracer.target
     DISABLE = mon.DISABLE
     frames = {}  # id(frame) -> _Call; frames of generators resume with the same id
-    hits = {}  # (code, line) -> events so far (a dict, not a Counter: no Python-level __missing__)
+    # (code, line) -> events in this test (a dict, not a Counter: no Python-level __missing__). DISABLE
+    # switches a location off for every frame, so the hot-line budget is per leader line and test.
+    hits = {}
     # RAISE and PY_UNWIND cannot be local events; they are set globally and filtered by frame.
     local_events = E.LINE | E.PY_RETURN | E.PY_YIELD
 
@@ -436,7 +425,7 @@ def install_monitoring(tracer: Tracer):
             frames[id(sys._getframe(1))] = tracer.new_call()
             tracer.depth += 1
         except RecursionError:
-            tracer.truncated = True
+            tracer.cuts.add(Cut.RECURSION)
         return None
 
     def on_line(code, line):
@@ -447,7 +436,7 @@ def install_monitoring(tracer: Tracer):
             key = (code, line)
             n = hits[key] = hits.get(key, 0) + 1
             if n > tracer.hot_line:
-                tracer.truncated = True
+                tracer.cuts.add(Cut.HOT_LINE)
                 return DISABLE
             frame = sys._getframe(1)
             call = frames.get(id(frame))
@@ -460,22 +449,26 @@ def install_monitoring(tracer: Tracer):
                 finally:
                     _release(frame, f_locals)
         except RecursionError:
-            tracer.truncated = True
+            tracer.cuts.add(Cut.RECURSION)
         return None
+
+    def finish_frame(frame, call, value, shows_value):
+        """End a frame's visit at return, unwind or yield; its locals dict is let go afterwards."""
+        tracer.depth -= 1
+        f_locals = frame.f_locals
+        try:
+            call.finish(f_locals, value, shows_value)
+        finally:
+            _release(frame, f_locals)
 
     def on_return(code, offset, retval):
         try:
             frame = sys._getframe(1)
             call = frames.pop(id(frame), None)
             if call is not None:
-                tracer.depth -= 1
-                f_locals = frame.f_locals
-                try:
-                    call.finish(f_locals, retval, True)
-                finally:
-                    _release(frame, f_locals)
+                finish_frame(frame, call, retval, True)
         except RecursionError:
-            tracer.truncated = True
+            tracer.cuts.add(Cut.RECURSION)
 
     def on_unwind(code, offset, exc):
         try:
@@ -484,15 +477,10 @@ def install_monitoring(tracer: Tracer):
             frame = sys._getframe(1)
             call = frames.pop(id(frame), None)
             if call is not None:
-                tracer.depth -= 1
                 call.raised = _raised(tracer, type(exc), exc)
-                f_locals = frame.f_locals
-                try:
-                    call.finish(f_locals, None, False)
-                finally:
-                    _release(frame, f_locals)
+                finish_frame(frame, call, None, False)
         except RecursionError:
-            tracer.truncated = True
+            tracer.cuts.add(Cut.RECURSION)
 
     def on_raise(code, offset, exc):
         try:
@@ -502,21 +490,16 @@ def install_monitoring(tracer: Tracer):
             if call is not None:
                 call.raised = _raised(tracer, type(exc), exc)
         except RecursionError:
-            tracer.truncated = True
+            tracer.cuts.add(Cut.RECURSION)
 
     def on_yield(code, offset, value):
         try:
             frame = sys._getframe(1)
             call = frames.get(id(frame))
             if call is not None:
-                tracer.depth -= 1
-                f_locals = frame.f_locals
-                try:
-                    call.finish(f_locals, value, not code.co_flags & _COROUTINE)
-                finally:
-                    _release(frame, f_locals)
+                finish_frame(frame, call, value, not code.co_flags & _COROUTINE)
         except RecursionError:
-            tracer.truncated = True
+            tracer.cuts.add(Cut.RECURSION)
 
     def on_resume(code, offset):
         try:
@@ -537,10 +520,12 @@ def install_monitoring(tracer: Tracer):
                 finally:
                     _release(frame, f_locals)
         except RecursionError:
-            tracer.truncated = True
+            tracer.cuts.add(Cut.RECURSION)
         return None
 
     def rearm(exhausted):
+        """A new test: every location DISABLE switched off fires again, with fresh counts."""
+        hits.clear()
         mon.restart_events()
         for code in exhausted:
             mon.set_local_events(tool, code, local_events)
@@ -576,7 +561,24 @@ def _release(frame, f_locals):
         dict.clear(f_locals)
 
 
-def install(tracer: Tracer, backend: str = "auto"):
-    if backend == "monitoring" or (backend == "auto" and hasattr(sys, "monitoring")):
-        return install_monitoring(tracer), "sys.monitoring"
-    return install_settrace(tracer), "sys.settrace"
+def _free_tool_id():
+    """The first sys.monitoring tool id nobody holds (a debugger or coverage tool may), else None."""
+    mon = getattr(sys, "monitoring", None)
+    if mon is None:
+        return None
+    for candidate in _TOOL_IDS:
+        if mon.get_tool(candidate) is None:
+            return candidate
+    return None
+
+
+def monitoring_free():
+    """Whether the sys.monitoring backend could start here (an input of ``contract.choose_backend``)."""
+    return _free_tool_id() is not None
+
+
+def install(tracer: Tracer, backend: str):
+    """Start ``backend`` (``contract.choose_backend`` picked it); returns the function that stops it."""
+    if backend == TRACER_MONITORING:
+        return install_monitoring(tracer)
+    return install_settrace(tracer)
