@@ -1,12 +1,16 @@
 """When to show a fix: precision/recall of the decide stage on the bug corpus.
 
-Input: bench/results/repair_suggestions.jsonl (written by bench/repair.py), one line per
-suggestion with its plain features and the label ``correct`` (passes the hidden tests).
+Input: one line per suggestion with its plain features and the label ``correct``, from two sources
+fitted together (``make decide-rows`` and ``make bench-projects`` write them):
+  * bench/results/decide_suggestions.jsonl: bench/repair.py on corpus programs outside its evaluation
+    sample (``--exclude-sample 40``); correct = passes the program's hidden tests;
+  * bench/results/projects_suggestions.jsonl: bench/projects.py on real projects with half of each
+    suite held back from the tool; correct = the project's whole suite passes what passed before.
 The simulated user accepts a shown suggestion iff it is correct.
 
 What it measures (all on programs the model was not fitted on — 5-fold cross-validation
-grouped by program; the threshold of each fold is calibrated by an inner 4-fold CV on its
-training programs only):
+grouped by program, or by module for the real projects; the threshold of each fold is calibrated
+by an inner 4-fold CV on its training programs only), overall and per source:
   * the precision/recall curve over thresholds and the area under it (average precision);
   * the operating point of the default precision knob, against the *always show*
     (Copilot-style) and *show if validated* (LDB-style) baselines;
@@ -18,7 +22,7 @@ training programs only):
 logistic regression via Newton/IRLS, calibration table from out-of-fold predictions) and
 rewrites server/tracefix/decide_prior.py.
 
-Usage: .venv/bin/python bench/decide.py [--fit] [--data FILE] [--seed N]
+Usage: .venv/bin/python bench/decide.py [--fit] [--data FILE ...] [--seeds N]
 """
 from __future__ import annotations
 
@@ -37,9 +41,8 @@ sys.path.insert(0, os.path.join(ROOT, "server"))
 from tracefix import decide as D  # noqa: E402
 from tracefix.config import Settings  # noqa: E402
 
-DATA = os.path.join(ROOT, "bench", "results", "repair_suggestions.jsonl")
-# Written by `--collect` when bench/repair.py's file is not there yet: same format.
-OWN_DATA = os.path.join(ROOT, "bench", "results", "decide_suggestions.jsonl")
+DATA = [os.path.join(ROOT, "bench", "results", name)
+        for name in ("decide_suggestions.jsonl", "projects_suggestions.jsonl")]
 OUT_JSON = os.path.join(ROOT, "bench", "results", "decide.json")
 OUT_PNG = os.path.join(ROOT, "bench", "results", "decide.png")
 PRIOR_PY = os.path.join(ROOT, "server", "tracefix", "decide_prior.py")
@@ -74,7 +77,7 @@ def load(path: str) -> list[dict[str, Any]]:
             group = next((str(row[k]) for k in ("program", "bug", "bug_id", "case", "task_id", "task")
                           if row.get(k) is not None), f"line{n}")
             rows.append({"features": feats, "correct": bool(row.get("correct")), "group": group,
-                         "validated": _validated(feats)})
+                         "validated": _validated(feats), "source": row.get("source", "corpus")})
     return rows
 
 
@@ -89,47 +92,6 @@ def folds(rows: list[dict], k: int, salt: str) -> list[list[int]]:
         h = int(hashlib.sha1(f"{salt}:{r['group']}".encode()).hexdigest(), 16)
         out[h % k].append(i)
     return out
-
-
-def collect(corpus: str, out: str, limit: int = 0, repair_seconds: float = 10.0) -> int:
-    """Debug every corpus program with the real engine and label each suggestion with the hidden
-    tests (run in limited child processes by bench/corpus/runner.py). Writes one JSON line per
-    suggestion; returns how many."""
-    import time
-
-    sys.path.insert(0, ROOT)
-    from bench.corpus.runner import run_jobs
-    from tracefix.engine import Request, debug
-
-    programs = json.load(open(os.path.join(corpus, "index.json"), encoding="utf-8"))["programs"]
-    programs = programs[:limit] if limit else programs
-    settings = Settings(repair_seconds=repair_seconds, precision=0.0)
-    n = 0
-    with open(out, "w", encoding="utf-8") as f:
-        for i, prog in enumerate(programs):
-            t0 = time.perf_counter()
-            path = os.path.join(corpus, prog["dir"], prog["module"] + ".py")
-            report = debug(Request(path=path, settings=settings))
-            hidden = json.load(open(os.path.join(corpus, "hidden", prog["id"] + ".json"), encoding="utf-8"))
-            jobs = [{"id": s.id, "module": hidden["module"], "source": s.new_text, "timeout": 2.0,
-                     "tests": hidden["tests"]} for s in report.suggestions]
-            graded = run_jobs(jobs) if jobs else {}
-            for s in report.suggestions:
-                g = graded.get(s.id, {})
-                correct = g.get("load") == "ok" and bool(g.get("results")) and all(
-                    o == "passed" for o in g["results"].values())
-                v = s.validation
-                f.write(json.dumps({
-                    "program": prog["id"], "source": prog.get("source"), "id": s.id, "origin": s.origin,
-                    "features": {k: v_ for k, v_ in s.features.items() if k not in ("display", "key", "feedback")},
-                    "validation": {"fixed": v.fixed, "broken": v.broken, "passed": v.passed, "total": v.total}
-                    if v else None,
-                    "p_accept": s.p_accept, "shown": s.shown, "correct": correct}) + "\n")
-                n += 1
-            f.flush()
-            print(f"[{i + 1}/{len(programs)}] {prog['id']}: {len(report.suggestions)} suggestions, "
-                  f"{time.perf_counter() - t0:.1f}s", flush=True)
-    return n
 
 
 # ----------------------------------------------------------------------------------------------
@@ -329,7 +291,18 @@ def evaluate(rows: list[dict], precisions: list[float], k: int = 5) -> dict[str,
                 [1.0 if r["validated"] and _all_pass(r["features"]) else 0.0 for r in rows], labels, 0.5),
         },
         "scores": scores,
+        # The same cross-validated decisions read per source: the promise holds on each, not on average.
+        "by_source": {src: {str(p): point([scores[i] for i in idx], [labels[i] for i in idx],
+                                          [thresholds[p][i] for i in idx]) for p in precisions}
+                      for src, idx in _by_source(rows).items()},
     }
+    return out
+
+
+def _by_source(rows: list[dict]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        out.setdefault(r["source"] if r["source"] == "projects" else "corpus", []).append(i)
     return out
 
 
@@ -463,14 +436,16 @@ def plot(result: dict[str, Any], path: str) -> None:
     plt.close(fig)
 
 
-def write_prior(rows: list[dict], source: str) -> dict[str, Any]:
+def write_prior(rows: list[dict], sources: list[str]) -> dict[str, Any]:
     prior = fit(rows)
     prior["calibration"] = calibrate(oof(rows, 5, "ship"), [r["correct"] for r in rows])
-    prior["fitted_on"] = f"{os.path.relpath(source, ROOT)}: {len(rows)} suggestions, {len({r['group'] for r in rows})} programs"
+    prior["fitted_on"] = (f"{' + '.join(os.path.relpath(s, ROOT) for s in sources)}: {len(rows)} suggestions, "
+                          f"{len({r['group'] for r in rows})} programs/modules")
     text = (
         '"""Prior of the decide model. Written by `python bench/decide.py --fit`; do not edit by hand.\n\n'
-        "weights: MAP logistic regression (Gaussian prior, variance 4) on the validated corpus suggestions,\n"
-        "label = passes the hidden tests; operators: per-operator (correct, validated) counts;\n"
+        "weights: MAP logistic regression (Gaussian prior, variance 4) on the validated suggestions of the\n"
+        "corpus (label = passes the hidden tests) and of real projects (label = the whole suite passes);\n"
+        "operators: per-operator (correct, validated) counts;\n"
         "calibration: [precision target, lowest threshold reaching it] from 5-fold out-of-fold predictions.\n"
         '"""\n\nPRIOR = ' + _pyrepr(prior) + "\n"
     )
@@ -486,30 +461,30 @@ def _pyrepr(obj: Any) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", default=None, help="suggestions JSONL (default: bench/repair.py's, else --collect's)")
-    ap.add_argument("--collect", metavar="CORPUS_DIR",
-                    help="first debug every program of this corpus and label its suggestions with the hidden tests")
-    ap.add_argument("--limit", type=int, default=0, help="with --collect: only the first N programs")
-    ap.add_argument("--fit", action="store_true", help="refit server/tracefix/decide_prior.py on the corpus")
+    ap.add_argument("--data", action="append", default=None,
+                    help="suggestions JSONL, repeatable (default: the corpus rows and the real-project rows)")
+    ap.add_argument("--fit", action="store_true", help="refit server/tracefix/decide_prior.py on the data")
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--no-plot", action="store_true")
     args = ap.parse_args(argv)
-    if args.collect:
-        args.data = args.data or OWN_DATA
-        print(f"collected {collect(args.collect, args.data, args.limit)} suggestions into {args.data}")
-    args.data = args.data or (DATA if os.path.exists(DATA) else OWN_DATA)
-    if not os.path.exists(args.data):
-        print(f"error: {args.data} not found; run bench/repair.py first", file=sys.stderr)
+    args.data = args.data or [path for path in DATA if os.path.exists(path)]
+    missing = [path for path in args.data if not os.path.exists(path)]
+    if missing or not args.data:
+        print(f"error: {missing or DATA} not found; run `make decide-rows` / `make bench-projects` first",
+              file=sys.stderr)
         return 2
-    rows = load(args.data)
+    rows = [row for path in args.data for row in load(path)]
     if len({r["group"] for r in rows}) < 10 or sum(r["correct"] for r in rows) < 10:
-        print(f"error: {args.data} has too few programs or correct suggestions to calibrate", file=sys.stderr)
+        print(f"error: {args.data} have too few programs or correct suggestions to calibrate", file=sys.stderr)
         return 2
     default = Settings().precision
     precisions = sorted({0.5, 0.7, 0.8, 0.85, default, 0.95, 0.99})
     cv = evaluate(rows, precisions)
     result: dict[str, Any] = {
-        "data": os.path.relpath(args.data, ROOT),
+        "data": [os.path.relpath(path, ROOT) for path in args.data],
+        "per_source": {src: {"suggestions": len(idx), "correct": sum(rows[i]["correct"] for i in idx),
+                             "groups": len({rows[i]["group"] for i in idx})}
+                       for src, idx in _by_source(rows).items()},
         "suggestions": len(rows), "programs": len({r["group"] for r in rows}),
         "validated": sum(r["validated"] for r in rows), "correct": sum(r["correct"] for r in rows),
         "default_precision_knob": default,
@@ -555,6 +530,12 @@ def _table(r: dict[str, Any]) -> None:
         mark = "  (default)" if float(knob) == r["default_precision_knob"] else ""
         print(f"{'decide, precision knob ' + knob + mark:40} {p['shown']:6d} {_fmt(p['precision']):>9} "
               f"{_fmt(p['recall']):>7}")
+    default = str(r["default_precision_knob"])
+    for src, points in cv["by_source"].items():
+        p = points[default]
+        n = r["per_source"][src]
+        label = f"  of which {src} ({n['correct']}/{n['suggestions']} correct)"
+        print(f"{label:40} {p['shown']:6d} {_fmt(p['precision']):>9} {_fmt(p['recall']):>7}")
     s = r["session"]
     print(f"\nsimulated sessions, 200 feedback events x {s['seeds']} seeds, knob {r['default_precision_knob']}"
           f" (picky user also rejects '{s['picky_user_rejects_operator']}'):")

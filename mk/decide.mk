@@ -1,10 +1,18 @@
-# The decide stage's benchmark (needs bench/results/repair_suggestions.jsonl from bench/repair.py).
-.PHONY: bench-decide fit-decide
+# The decide stage: training rows, refit, benchmark. Rows come from two sources fitted together:
+# corpus programs outside bench-repair's evaluation sample (decide-rows) and real projects with half of
+# each suite held back (bench/projects.py writes bench/results/projects_suggestions.jsonl).
+.PHONY: bench-decide fit-decide decide-rows
+DECIDE_ROWS_ARGS ?= --sample 120 --seed 5
+
+decide-rows: $(STAMP)
+	$(BIN)/python bench/repair.py $(DECIDE_ROWS_ARGS) --exclude-sample 40 --no-baseline \
+		--out bench/results/decide_rows.json --suggestions bench/results/decide_suggestions.jsonl
+
 bench-decide: $(STAMP)
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python bench/decide.py
 
-# Refit the shipped prior (server/tracefix/decide_prior.py) on the corpus, then benchmark.
+# Refit the shipped prior (server/tracefix/decide_prior.py) on both sources, then benchmark.
 fit-decide: $(STAMP)
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python bench/decide.py --fit
