@@ -5,7 +5,7 @@ import os
 import platform
 import sys
 
-from tracefix import __version__, sandbox
+from tracefix import __version__, contract, sandbox
 
 
 def lines(python_setting: str = "", file: str = "") -> list[str]:
@@ -22,7 +22,7 @@ def lines(python_setting: str = "", file: str = "") -> list[str]:
                  f"interpreter from: {proj.python_source}", f"import roots: {', '.join(proj.import_roots)}"]
     path, version, problem = sandbox.resolve_python(python_setting)
     major_minor = tuple(int(x) for x in version.split(".")[:2]) if version else (0, 0)
-    backend = "sys.monitoring" if major_minor >= (3, 12) else "sys.settrace" if version else "n/a"
+    backend = "%s (%s)" % contract.choose_backend(contract.BACKEND_AUTO, major_minor) if version else "n/a"
     out = [
         f"tracefix {__version__} on Python {platform.python_version()} ({sys.executable})",
         f"platform: {platform.platform()}",
