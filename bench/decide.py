@@ -287,7 +287,7 @@ def evaluate(rows: list[dict], precisions: list[float], k: int = 5) -> dict[str,
         "baselines": {
             "always_show": point(everything, labels, 0.5),
             "show_if_validated": point(validated, labels, 0.5),
-            "validated_and_all_tests_pass": point(
+            "validated_and_no_test_failing": point(
                 [1.0 if r["validated"] and _all_pass(r["features"]) else 0.0 for r in rows], labels, 0.5),
         },
         "scores": scores,
@@ -307,7 +307,9 @@ def _by_source(rows: list[dict]) -> dict[str, list[int]]:
 
 
 def _all_pass(f: dict[str, Any]) -> bool:
-    return f.get("tests_passed") is not None and f.get("tests_passed") == f.get("tests_total")
+    """No test still fails with the fix, as the decide model reads it."""
+    passed = D._num(f, "tests_passed", -1)
+    return passed >= 0 and D._still_failing(f, D._num(f, "tests_total"), D._num(f, "tests_fixed"), passed) == 0
 
 
 # ----------------------------------------------------------------------------------------------

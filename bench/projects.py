@@ -117,15 +117,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=RESULTS / "projects.json")
     ap.add_argument("--hold-back", type=float, default=0.5,
                     help="share of the passing tests hidden from tracefix per bug, judged only (default 0.5)")
-    ap.add_argument("--suggestions", type=Path, default=RESULTS / "projects_suggestions.jsonl",
-                    help="one JSON line per judged suggestion, for bench/decide.py")
+    ap.add_argument("--suggestions", type=Path, default=None,
+                    help="one JSON line per judged suggestion, for bench/decide.py (default "
+                         "bench/results/projects_suggestions.jsonl; with --from-json: rewritten only if given)")
     ap.add_argument("--from-json", type=Path, help="print the tables of a saved (maybe partial) run and update it")
     args = ap.parse_args(argv)
     if args.from_json:
         result = json.loads(args.from_json.read_text())
         print_tables(result)
         _write(args.from_json, result)
+        if args.suggestions:
+            args.suggestions.write_text("")
+            for row in result["bugs"]:
+                _append_suggestions(args.suggestions, row)
         return 0
+    args.suggestions = args.suggestions or RESULTS / "projects_suggestions.jsonl"
     limit = 2 if args.quick else args.limit
     names = [n for n in args.projects.split(",") if n]
     unknown = [n for n in names if n not in BY_NAME]
@@ -251,9 +257,11 @@ def _append_suggestions(path: Path, row: dict) -> None:
     share tests and code, so cross-validation keeps them in one fold)."""
     with path.open("a", encoding="utf-8") as f:
         for j in row.get("judged", []):
+            # The run's failing count, as decide() records it (reports of older tracefix lack it).
+            features = {"tests_failing": len(row["failing_reported"]), **j["features"]}
             f.write(json.dumps({"program": f"{row['project']}:{row['module']}", "bug": row["bug"],
                                 "source": "projects", "id": j["id"], "origin": j["origin"], "title": j["title"],
-                                "features": j["features"], "validation": j["validation"],
+                                "features": features, "validation": j["validation"],
                                 "p_accept": j["p_accept"], "shown": j["shown"], "correct": j["correct"]}) + "\n")
 
 

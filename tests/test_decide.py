@@ -278,3 +278,20 @@ def test_the_top_suspect_is_the_block_the_first_shown_fix_edits(tmp_path):
     assert r.blocks[0].block.id == home
     assert r.blocks[0].explanation.startswith("The shown fix (s9) edits this block.")
     assert f"Block {home} (line 14) is suspect #1 (suspiciousness" in other.explanation
+
+
+def test_skipped_tests_of_a_real_suite_do_not_count_as_still_failing():
+    """A suite with skips: 2 of 10 tests skipped, the one failing test fixed. Every failing test passes,
+    which the model must read as such (``total - passed`` would say 2 still fail)."""
+    f = {"tests_total": 10, "tests_passed": 8, "tests_fixed": 1, "operator": "comparison"}
+    all_pass, fixed_frac = d.FEATURES.index("all_pass"), d.FEATURES.index("fixed_frac")
+    assert d.vector(f)[all_pass] == 0.0 and d.vector(f)[fixed_frac] == pytest.approx(1 / 3)
+    assert d.vector({**f, "tests_failing": 1})[all_pass] == 1.0
+    assert d.vector({**f, "tests_failing": 1})[fixed_frac] == 1.0
+    assert d.vector({**f, "tests_failing": 3})[all_pass] == 0.0  # two failing tests left
+    # decide() takes the failing count from the run it decides for.
+    r = Report(file="x.py", python="3.12", blocks=[], suggestions=[suggestion(fixed=1, total=4, passed=2)],
+               tests=[Result("a", "passed"), Result("b", "skipped"), Result("c", "xfailed"), Result("d", "failed")])
+    d.decide(r, Settings(precision=0.0))
+    s = r.suggestions[0]
+    assert s.features["tests_failing"] == 1 and "every failing test passes" in s.reason

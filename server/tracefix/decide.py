@@ -128,7 +128,7 @@ def vector(features: dict[str, Any], user: tuple[int, int] = (0, 0),
     total = _num(features, "tests_total")
     fixed = _num(features, "tests_fixed")
     passed = _num(features, "tests_passed", -1)
-    still_failing = max(0.0, total - passed) if passed >= 0 else 0.0
+    still_failing = _still_failing(features, total, fixed, passed)
     rank = _num(features, "block_rank", 5)
     llm = 1.0 if features.get("origin") == "llm" else 0.0
     r0 = operator_rate(str(features.get("operator") or "unknown"), prior)
@@ -156,6 +156,15 @@ def vector(features: dict[str, Any], user: tuple[int, int] = (0, 0),
         _num(features, "neighbour_errors"),
         1.0 if _num(features, "rivals") > 0 else 0.0,
     ]
+
+
+def _still_failing(features: dict[str, Any], total: float, fixed: float, passed: float) -> float:
+    """Tests that still fail with the fix. From the failing count of the run when known: a real suite
+    has skipped and xfailed tests, which are neither passed nor failing (``total - passed`` would count
+    them and no fix could ever "make every test pass")."""
+    if "tests_failing" in features:
+        return max(0.0, _num(features, "tests_failing") - fixed)
+    return max(0.0, total - passed) if passed >= 0 else 0.0
 
 
 @dataclass
@@ -284,6 +293,7 @@ def decide(report: Report, settings: Settings, store: FeedbackStore | None = Non
     for s in report.suggestions:
         s.features.setdefault("key", suggestion_key(s))
         s.features.setdefault("origin", s.origin)
+        s.features.setdefault("tests_failing", len(report.failing))
         if s.validation is not None:
             s.features.setdefault("tests_fixed", len(s.validation.fixed))
             s.features.setdefault("tests_broken", len(s.validation.broken))
@@ -378,6 +388,8 @@ def _because(s: Suggestion, p: float, show_at: float) -> str:
     total, passed = int(_num(f, "tests_total")), int(_num(f, "tests_passed", -1))
     if total and passed == total:
         parts.append(f"all {total} tests pass")
+    elif passed >= 0 and _still_failing(f, total, _num(f, "tests_fixed"), passed) == 0:
+        parts.append("every failing test passes")
     if _num(f, "edit_tokens", 99) <= 3:
         parts.append("small edit")
     if f.get("in_top_block"):

@@ -96,7 +96,7 @@ def repair_and_rank(path: str, text: str, seg: Segmentation, tests: list[TestCas
 
 
 def rivals(outcome: Outcome, outcomes: list[Outcome]) -> int:
-    """Other fixes that also make every test pass but edit another block: the tests do not say which
+    """Other fixes that also leave no test failing but edit another block: the tests do not say which
     one is meant (an ambiguity the decide model weighs; abstaining beats a coin toss)."""
     if not _all_pass(outcome):
         return 0
@@ -115,7 +115,8 @@ def _rank_key(text: str, o: Outcome) -> tuple:
 
 
 def _all_pass(o: Outcome) -> bool:
-    return o.validation.passed == o.validation.total
+    """No test fails with the fix (skipped and xfailed tests of a real suite neither pass nor fail)."""
+    return not any(t.outcome in FAILING for t in o.run.tests)
 
 
 def _incomplete(outcomes: list[Outcome], failing: int, cancel: threading.Event, deadline: float) -> bool:
