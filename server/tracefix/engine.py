@@ -51,7 +51,7 @@ def debug(request: Request, progress: Progress | None = None,
           traced: Callable[[Report], None] | None = None) -> Report:
     """Run the pipeline; ``partial`` receives the report once tests and ranked blocks are final (before repair);
     ``traced`` receives the traced run's failures and suspects earlier still, before confirm re-runs them."""
-    from tracefix import confirm, decide, discover, localize, repair, segment, trace
+    from tracefix import confirm, decide, discover, explain, localize, repair, segment, trace
     from tracefix import project as project_mod
     from tracefix.sandbox import resolve_python
 
@@ -144,8 +144,8 @@ def debug(request: Request, progress: Progress | None = None,
     report.blocks = [b for b in localize.localize(seg, run, text) if b.suspiciousness > 0]
     t = clock.lap("localize", t)
     check()
-    if partial is not None:
-        partial(report)  # editors show failing tests and suspects while the fix search runs
+    if partial is not None:  # editors show failing tests and suspects while the fix search runs
+        partial(explain.for_people(report, text))  # (a copy: repair re-ranks from the long rationale)
 
     if settings.repair:
         progress("repairing", 55)
@@ -161,6 +161,7 @@ def debug(request: Request, progress: Progress | None = None,
         t = clock.lap("llm", t)
         check()
     decide.decide(report, settings)
+    explain.finish(report, text)  # short sentences for people; ranks and counts move to details
     return _finish(report, clock)
 
 

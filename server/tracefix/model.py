@@ -98,6 +98,12 @@ class Visit:
     returned: str | None = None  # repr of the return value when the block returned
     raised: str | None = None  # "Type: message" when the block raised
 
+    def changes(self) -> dict[str, str]:
+        """What this visit changed: each variable it created or gave a new value, with that value.
+
+        The one definition every view uses (CLI trace, diagnostics, hovers, the LLM prompt)."""
+        return {k: v for k, v in self.after.items() if self.before.get(k) != v}
+
 
 # What each per-test budget of the tracer is called when it cut a trace.
 BUDGET_NAMES = {Cut.VISITS: "visits per test", Cut.CHARS: "characters of values per test",
@@ -155,7 +161,8 @@ class ScoredBlock:
     block: Block
     suspiciousness: float
     verdict: str = "unknown"  # incorrect | correct | unknown
-    explanation: str = ""
+    explanation: str = ""  # the short "why this block" sentence a user reads (tracefix.explain)
+    details: str = ""  # the long evidence behind it: traced values, spectrum counts, mutants
 
 
 @dataclass
@@ -171,7 +178,7 @@ class Suggestion:
     id: str
     origin: str  # template | llm
     title: str
-    explanation: str
+    explanation: str  # at most two sentences, only names and values from the trace or the document
     diff: str
     edits: list[dict[str, Any]]  # LSP TextEdits, 0-based, against the debugged text
     new_text: str  # the whole document after the edit (not serialized)
@@ -181,6 +188,7 @@ class Suggestion:
     reason: str = ""
     # Plain features for the decide stage (operator, block rank, agreement, ...).
     features: dict[str, Any] = field(default_factory=dict)
+    details: str = ""  # the long evidence: block rank and score, spectrum, predicted effect, re-run
 
 
 @dataclass
@@ -214,7 +222,7 @@ def _visits_for(report: Report, block_id: str) -> list[dict[str, Any]]:
             if bid == block_id:
                 # step = position in the test's execution, so clients can replay blocks in order.
                 d = {"test": visit.test, "iteration": visit.iteration, "before": visit.before, "after": visit.after,
-                     "step": step}
+                     "changes": visit.changes(), "step": step}
                 if visit.returned is not None:
                     d["returned"] = visit.returned
                 if visit.raised is not None:
@@ -242,12 +250,12 @@ def to_json(report: Report) -> dict[str, Any]:
         "blocks": [
             {"id": sb.block.id, "function": sb.block.function, "start_line": sb.block.start_line,
              "end_line": sb.block.end_line, "suspiciousness": round(sb.suspiciousness, 4),
-             "verdict": sb.verdict, "explanation": sb.explanation,
+             "verdict": sb.verdict, "explanation": sb.explanation, "details": sb.details,
              "visits": _visits_for(report, sb.block.id)}
             for sb in report.blocks
         ],
         "suggestions": [
-            {"id": s.id, "origin": s.origin, "title": s.title, "explanation": s.explanation,
+            {"id": s.id, "origin": s.origin, "title": s.title, "explanation": s.explanation, "details": s.details,
              "diff": s.diff, "edits": s.edits,
              "validation": asdict(s.validation) if s.validation else None,
              "p_accept": round(s.p_accept, 4), "shown": s.shown, "reason": s.reason,

@@ -61,19 +61,24 @@ def human(report: Report, color: bool = False, show_all: bool = False) -> str:
     if report.blocks:
         top = report.blocks[0]
         out.append("")
-        out.append(s.yellow(f"Most suspicious: {top.block.function} lines {top.block.start_line}-{top.block.end_line}"
-                            f" ({top.block.id}, score {top.suspiciousness:.2f})"))
+        b = top.block
+        lines = f"line {b.start_line}" if b.start_line == b.end_line else f"lines {b.start_line}-{b.end_line}"
+        out.append(s.yellow(f"Most suspicious: {b.function} {lines}"))
         if top.explanation:
             out.append(f"  {top.explanation}")
+        if show_all and top.details:  # the evidence behind the sentence: rank, spectrum, mutants
+            out.append(s.dim(f"  details: {top.details}"))
     shown = [x for x in report.suggestions if x.shown or show_all]
     for sug in shown:
         out.append("")
         v = sug.validation
         check = f"re-run: {v.passed}/{v.total} tests pass" if v else "not validated"
         label = "Suggested fix" if sug.shown else "Held back"
-        out.append(s.green(f"{label}: {sug.title}") + s.dim(f"  [{sug.origin}, {check}, p={sug.p_accept:.2f}]"))
+        out.append(s.green(f"{label}: {sug.title}") + s.dim(f"  [{sug.origin}, {check}]"))
         if sug.explanation:
             out.append(f"  {sug.explanation}")
+        if show_all and sug.details:
+            out.append(s.dim(f"  details: {sug.details} (p_accept {sug.p_accept:.2f})"))
         for line in sug.diff.splitlines():
             out.append("  " + (s.green(line) if line.startswith("+") and not line.startswith("+++")
                                else s.red(line) if line.startswith("-") and not line.startswith("---") else line))
@@ -109,12 +114,9 @@ def _trace_lines(report: Report, test_id: str, blocks: dict, s: _Style) -> list[
 
 def _changes(visit: Visit) -> str:
     parts = []
-    for name, after in visit.after.items():
+    for name, after in visit.changes().items():
         before = visit.before.get(name)
-        if before is None:
-            parts.append(f"{name}={after}")
-        elif before != after:
-            parts.append(f"{name}: {before} → {after}")
+        parts.append(f"{name}={after}" if before is None else f"{name}: {before} → {after}")
     if not parts and visit.before:
         parts.append(", ".join(f"{k}={v}" for k, v in list(visit.before.items())[:4]))
     if visit.returned is not None:

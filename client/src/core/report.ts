@@ -28,6 +28,7 @@ export interface VisitJson {
   returned?: string;
   raised?: string;
   step?: number; // position in the test's execution, when the server provides it
+  changes?: Record<string, string>; // what the visit changed, as the server computes it (Visit.changes)
 }
 
 export interface BlockJson {
@@ -37,7 +38,8 @@ export interface BlockJson {
   end_line: number;
   suspiciousness: number;
   verdict: 'incorrect' | 'correct' | 'unknown' | string;
-  explanation?: string;
+  explanation?: string; // the short "why this block" sentence
+  details?: string; // the evidence behind it: traced values, spectrum counts, mutants
   visits?: VisitJson[];
   test_code?: boolean; // the block is part of a test (never the suspect)
 }
@@ -46,7 +48,8 @@ export interface SuggestionJson {
   id: string;
   origin: string;
   title: string;
-  explanation?: string;
+  explanation?: string; // at most two sentences, the same on every surface
+  details?: string; // rank, score, prediction and re-run, for the curious
   diff?: string;
   edits?: TextEditJson[];
   validation?: { fixed: string[]; broken: string[]; passed: number; total: number } | null;
@@ -130,6 +133,11 @@ export function agrees(sentence: string | undefined, visit: VisitJson): boolean 
   const names = new Set([...Object.keys(visit.before ?? {}), ...Object.keys(visit.after ?? {})]);
   for (const name of names) {
     const values = [visit.before?.[name], visit.after?.[name]].filter((v): v is string => v !== undefined);
+    // Short explanations quote traced values as `name = value` (a long one shortened with "…").
+    for (const m of sentence.matchAll(new RegExp(`\`${esc(name)} = ([^\`]+)\``, 'g'))) {
+      const said = m[1];
+      if (!values.some((v) => v === said || (said.endsWith('…') && v.startsWith(said.slice(0, -1))))) return false;
+    }
     for (const pattern of [new RegExp(`(?<![\\w.\`])${esc(name)} = `, 'g'), new RegExp(`\`${esc(name)}\` to `, 'g')]) {
       for (const m of sentence.matchAll(pattern)) {
         const rest = sentence.slice((m.index ?? 0) + m[0].length);
@@ -173,8 +181,10 @@ export function variableRows(visit: VisitJson): VarRow[] {
   return [...names].map((name) => {
     const before = visit.before?.[name];
     const after = visit.after?.[name];
+    // The server says what changed (Visit.changes); older servers leave it to this comparison.
+    const moved = visit.changes ? name in visit.changes : before !== after;
     const change: VarRow['change'] =
-      before === undefined ? 'new' : after === undefined ? 'gone' : before === after ? 'same' : 'changed';
+      before === undefined ? 'new' : after === undefined ? 'gone' : moved ? 'changed' : 'same';
     return { name, before, after, change };
   });
 }

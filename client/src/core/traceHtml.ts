@@ -101,8 +101,14 @@ function stepCard(step: Step, lines: string[], maxCode: number, total: number, s
     outcome +
     (start ? '<p class="start-note">Most suspicious block of the code under test</p>' : '') +
     (explanation ? `<p class="explanation">${escapeHtml(explanation)}</p>` : '') +
+    evidence(block.details) +
     `</div></li>`
   );
+}
+
+/** The long evidence (ranks, scores, spectrum counts) folded away under the short explanation. */
+function evidence(details: string | undefined): string {
+  return details ? `<details class="evidence"><summary>Evidence</summary><p>${escapeHtml(details)}</p></details>` : '';
 }
 
 function diffHtml(diff: string | undefined): string {
@@ -129,6 +135,7 @@ function suggestionCard(s: SuggestionJson): string {
     (s.reason ? ` · ${escapeHtml(s.reason)}` : '') +
     `</p>` +
     (s.explanation ? `<p>${escapeHtml(s.explanation)}</p>` : '') +
+    evidence(s.details) +
     diffHtml(s.diff) +
     `<div class="actions"><button class="primary" data-apply="${escapeHtml(s.id)}">Apply fix</button>` +
     `<button data-dismiss="${escapeHtml(s.id)}">Dismiss</button></div></li>`

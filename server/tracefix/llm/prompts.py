@@ -105,8 +105,8 @@ def _values(d: dict[str, str]) -> str:
     return ", ".join(f"{k}={_cut(v)}" for k, v in d.items()) or "(none)"
 
 
-def _changes(before: dict[str, str], after: dict[str, str]) -> str:
-    changed = {k: v for k, v in after.items() if before.get(k) != v}
+def _changes(v: Visit) -> str:
+    changed = v.changes()
     return _values(changed) if changed else "(no change)"
 
 
@@ -126,7 +126,7 @@ def trace_blocks(entries: list[tuple[str, Visit]], blocks: dict[str, Block]) -> 
         where = f"lines {b.start_line}-{b.end_line}" if b else ""
         call = f", call {calls[v.call]}" if len(calls) > 1 else ""
         out = [f"[{bid}] {where} (visit {v.iteration + 1}{call})",
-               f"  before: {_values(v.before)}", f"  after:  {_changes(v.before, v.after)}"]
+               f"  before: {_values(v.before)}", f"  after:  {_changes(v)}"]
         if v.returned is not None:
             out.append(f"  returned: {_cut(v.returned)}")
         if v.raised is not None:
@@ -186,7 +186,8 @@ def fix_prompt(ctx: str, name: str, verdicts: dict[str, tuple[str, str]], lesson
         parts.append("## Blocks judged incorrect in review\n" + "\n".join(wrong))
     if lessons:
         parts.append("## Mistakes to avoid (earlier attempts that did not work)\n" + "\n".join(lessons))
-    parts.append(f"## Answer\nFirst explain in one to three sentences what is wrong and why. Then give the whole "
+    parts.append(f"## Answer\nFirst explain in at most two sentences what is wrong and why, quoting only names "
+                 "from the code and values from the trace or the test above (anything else is discarded). Then give the whole "
                  f"fixed function `{name.split('.')[-1]}` in one ```python code block. Keep its name and "
                  "parameters exactly as they are and change as little as possible.")
     return "\n\n".join(parts)

@@ -60,12 +60,11 @@ def fmt_values(values: dict[str, str], limit: int = 80) -> str:
 
 def changed(visit: Visit) -> dict[str, str]:
     """Variables the block changed (all of ``after`` when nothing changed, so the hint is never empty)."""
-    diff = {k: v for k, v in visit.after.items() if visit.before.get(k) != v}
-    return diff or dict(visit.after)
+    return visit.changes() or dict(visit.after)
 
 
 def describe_visit(visit: Visit) -> str:
-    moved = {k: v for k, v in visit.after.items() if visit.before.get(k) != v}
+    moved = visit.changes()
     text = fmt_values(visit.before, 60) or "–"
     if moved:
         text += f" → {fmt_values(moved, 60)}"
@@ -84,6 +83,11 @@ def agrees(sentence: str, visit: Visit) -> bool:
     """
     for name in set(visit.before) | set(visit.after):
         values = {v for v in (visit.before.get(name), visit.after.get(name)) if v is not None}
+        # The short explanations quote traced values as `name = value` (a long one ends in "…").
+        for m in re.finditer(rf"`{re.escape(name)} = ([^`]+)`", sentence):
+            said = m.group(1)
+            if not any(v == said or (said.endswith("…") and v.startswith(said[:-1])) for v in values):
+                return False
         for pattern in (rf"(?<![\w.`]){re.escape(name)} = ", rf"`{re.escape(name)}` to "):
             for m in re.finditer(pattern, sentence):
                 rest = sentence[m.end():]
@@ -175,12 +179,9 @@ def _bug_message(bug: Bug) -> str:
     assert lead is not None
     names = ", ".join(short_test(t.id) for t in bug.tests[:3]) + (" …" if len(bug.tests) > 3 else "")
     count = f"{len(bug.tests)} failing test{'s' if len(bug.tests) != 1 else ''}"
-    first, _, rest = (lead.explanation or "").partition("; ")
-    head = first.rstrip(".") if first else f"This block is run by {count}"
-    lines = [head, f"{count}: {names}"]
-    if rest:
-        lines.append(rest[:1].upper() + rest[1:])
-    return "\n".join(lines)
+    # The same short sentence the CLI, the hover and the trace view show (tracefix.explain).
+    head = lead.explanation or f"This block is run by {count}."
+    return "\n".join([head, f"{count}: {names}"])
 
 
 def _bug_diagnostic(snapshot: Snapshot, codec: PositionCodec, bug: Bug, others: list[ScoredBlock]) -> types.Diagnostic:
