@@ -111,13 +111,13 @@ def hover(snapshot: Snapshot, codec: PositionCodec, position: types.Position) ->
         if scored.explanation:
             parts.append(scored.explanation)
             visits = agreeing_visits(scored.explanation, visits) or visits
-        if scored.details:  # the evidence behind the sentence (ranks, counts) is for the curious
-            parts.append(f"*Evidence:* {scored.details}")
     if visits:
         parts.append(f"Values in `{short_test(test or '')}`:\n```text\n" + "\n".join(_visit_rows(visits)) + "\n```")
         parts += filter(None, [snapshot.report.run.trace_note(test or "")])  # visits imply a run
     elif test:
         parts.append(f"Not executed by `{short_test(test)}`.")
+    if scored is not None and scored.details:  # the evidence behind the sentence (ranks, counts), last
+        parts.append(f"*Evidence:* {scored.details}")
     for s in _fixes_here(snapshot, block)[:2]:
         why = readable(s.explanation or "")
         parts.append(f"**Fix available** (lightbulb): {fix_title(s)}" + (f"\n\n{why}" if why else ""))
