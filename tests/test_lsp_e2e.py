@@ -55,10 +55,15 @@ def _factory() -> LanguageClient:
                                    types.WORKSPACE_CODE_LENS_REFRESH: refresh,
                                    types.WORKSPACE_INLAY_HINT_REFRESH: refresh})
     client.statuses = []
+    client.events = []
 
     @client.feature("tracefix/status")
     def status(params) -> None:
         client.statuses.append(plain(params))
+
+    @client.feature("tracefix/testEvent")  # the server's test hooks (server/tracefix/lsp/testhooks.py)
+    def test_event(params) -> None:
+        client.events.append(plain(params))
 
     return client
 
@@ -84,11 +89,19 @@ async def client(lsp_client: LanguageClient, request):
     capabilities = client_capabilities("visual-studio-code")
     if getattr(request.function, "tracefix_status", False):  # a client that shows runs itself, as ours does
         capabilities.experimental = {"tracefixStatus": True}
+    # Test hooks: the server says when runs end; with hold_runs, each run waits to publish until released.
+    hooks = {"events": True, "holdRuns": getattr(request.function, "tracefix_hold", False)}
     await lsp_client.initialize_session(types.InitializeParams(
-        capabilities=capabilities, initialization_options={"tracefix": values},
+        capabilities=capabilities, initialization_options={"tracefix": values, "tracefixTestHooks": hooks},
     ))
     yield
     await lsp_client.shutdown_session()
+
+
+def hold_runs(fn):
+    """The server holds every run's results until the test releases that run: no run can outrace the test."""
+    fn.tracefix_hold = True
+    return fn
 
 
 @pytest.fixture
@@ -152,9 +165,35 @@ def logged(client: LanguageClient, text: str) -> bool:
     return any(text in m.message for m in client.log_messages)
 
 
-async def final_results(client: LanguageClient, version: int) -> None:
-    await wait_for(lambda: logged(client, f"tracefix: results for version {version}:"),
+def events(client: LanguageClient, kind: str, uri: str, **match) -> list[dict]:
+    return [e for e in client.events if e["event"] == kind and e["uri"] == uri
+            and all(e.get(k) == v for k, v in match.items())]
+
+
+async def ended(client: LanguageClient, uri: str, version: int) -> list[str]:
+    """How the runs of ``version`` ended (published, cancelled, stale, ...), once one has."""
+    done = await wait_for(lambda: events(client, "ended", uri, version=version), what=f"a run of version {version} "
+                                                                                       f"to end")
+    return [e["outcome"] for e in done]
+
+
+async def final_results(client: LanguageClient, uri: str, version: int) -> None:
+    await wait_for(lambda: events(client, "ended", uri, version=version, outcome="published"),
                    what=f"final results for version {version}")
+
+
+async def held(client: LanguageClient, uri: str, version: int) -> dict:
+    """The run of ``version`` has results and waits to publish them (with @hold_runs)."""
+    return (await wait_for(lambda: events(client, "held", uri, version=version),
+                           what=f"a held run of version {version}"))[0]
+
+
+async def release(client: LanguageClient, run: dict) -> None:
+    await client.protocol.send_request_async("tracefix/test/release", {"run": run["run"]})
+
+
+async def opened(client: LanguageClient, uri: str) -> dict:
+    return (await wait_for(lambda: events(client, "opened", uri), what="the document to be set up"))[0]
 
 
 def apply(text: str, edits: list[types.TextEdit]) -> str:
@@ -245,7 +284,7 @@ async def test_fixing_the_code_clears_diagnostics(client: LanguageClient, work: 
 
 async def test_quick_fix_applies_and_tests_pass(client: LanguageClient, work: Path):
     uri = open_doc(client, work / "grading.py")
-    await final_results(client, 1)
+    await final_results(client, uri, 1)
     actions = await code_actions(client, uri, line=7)
     fixes = [a for a in actions if isinstance(a, types.CodeAction) and a.edit is not None]
     assert fixes, f"no quick fix offered: {actions}"
@@ -270,7 +309,7 @@ async def test_quick_fix_applies_and_tests_pass(client: LanguageClient, work: Pa
 
 async def test_quick_fixes_only_where_the_problem_is_with_short_titles(client: LanguageClient, work: Path):
     uri = open_doc(client, work / "grading.py")
-    await final_results(client, 1)
+    await final_results(client, uri, 1)
     trace = await trace_request(client, {"uri": uri})
     display = {s["id"]: s["display"] for s in trace["suggestions"] if s["shown"]}
     bug = [p for p in published(client, uri) if p.version == 1 and p.diagnostics][-1].diagnostics[0]  # the final one
@@ -294,7 +333,7 @@ async def test_quick_fixes_only_where_the_problem_is_with_short_titles(client: L
 
 async def test_stale_fix_is_refused(client: LanguageClient, work: Path):
     uri = open_doc(client, work / "grading.py")
-    await final_results(client, 1)
+    await final_results(client, uri, 1)
     before = [a for a in await code_actions(client, uri, line=7, only=[types.CodeActionKind.QuickFix])
               if getattr(a, "edit", None)]
     assert before
@@ -360,44 +399,53 @@ async def test_commands_and_trace_request(client: LanguageClient, work: Path):
 
 
 @settings({"runOn": "save", "repair": False})
+@hold_runs
 async def test_long_runs_report_progress(client: LanguageClient, work: Path):
     uri = open_doc(client, work / "stats.py")
-    await diagnostics_for(client, uri, 1)
-    await wait_for(lambda: any(r and isinstance(r[-1], types.WorkDoneProgressEnd)
-                               for r in client.progress_reports.values()), what="progress end")
-    reports = next(r for r in client.progress_reports.values() if r)
-    assert isinstance(reports[0], types.WorkDoneProgressBegin) and reports[0].title == "tracefix"
-    messages = [getattr(r, "message", "") for r in reports]
-    assert "running tests" in messages or "localizing" in messages
+    run = await held(client, uri, 1)  # a long run: held until its progress indicator is up
+    reports = await wait_for(lambda: next((r for r in client.progress_reports.values() if r), None),
+                             what="progress to begin")
+    await release(client, run)
+    await final_results(client, uri, 1)
+    await wait_for(lambda: isinstance(reports[-1], types.WorkDoneProgressEnd), what="progress end")
+    begin = reports[0]
+    assert isinstance(begin, types.WorkDoneProgressBegin) and begin.title == "tracefix" and begin.cancellable
+    assert [r for r in reports if isinstance(r, types.WorkDoneProgressEnd)] == [reports[-1]]
+    # The engine had finished before the results were published: the last stage it reported is the
+    # one shown last (repair is off, so localizing), whether it came as the Begin or a Report.
+    assert (reports[-2].message, reports[-2].percentage) == ("localizing", 40)
     percentages = [r.percentage for r in reports if getattr(r, "percentage", None) is not None]
     assert percentages == sorted(percentages)
 
 
 @settings({"runOn": "manual", "repair": False})
+@hold_runs
 async def test_cancel_request_stops_the_run(client: LanguageClient, work: Path):
     uri = open_doc(client, work / "stats.py")
     msg_id = "trace-to-cancel"
     pending = asyncio.ensure_future(trace_request(client, {"uri": uri}, msg_id=msg_id))
-    await asyncio.sleep(0.2)
+    await held(client, uri, 1)  # the run has results and is still in flight
     client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=msg_id))
     with pytest.raises(JsonRpcException) as err:
         await pending
-    assert err.value.code == types.LSPErrorCodes.RequestCancelled.value or "cancel" in str(err.value).lower()
-    await wait_for(lambda: logged(client, "cancelling run of version 1: the request was cancelled"),
-                   what="the run to be cancelled")
-    await wait_for(lambda: logged(client, "run of version 1 took"), what="the run to stop")
+    assert err.value.code == types.LSPErrorCodes.RequestCancelled.value
+    assert await ended(client, uri, 1) == ["cancelled"]  # the run stopped with the request
     assert published(client, uri) == []
 
 
 @settings({"runOn": "type", "debounceMs": 50, "repair": False})
+@hold_runs
 async def test_newer_edits_cancel_older_runs_and_stale_results_are_dropped(client: LanguageClient, work: Path):
     uri = open_doc(client, work / "grading.py")
-    await asyncio.sleep(0.3)  # version 1's run is now in flight
+    await held(client, uri, 1)  # version 1's run has results it has not published yet
     edit(client, uri, 2, (0, 0), (0, 0), "# v2\n")
-    await asyncio.sleep(0.3)
+    assert await ended(client, uri, 1) == ["cancelled"]
+    await held(client, uri, 2)
     edit(client, uri, 3, (0, 0), (0, 0), "# v3\n")
+    assert await ended(client, uri, 2) == ["cancelled"]
+    await release(client, await held(client, uri, 3))
     diags = await diagnostics_for(client, uri, 3)
-    assert logged(client, "cancelling run of version 1: the document changed")
+    assert await ended(client, uri, 3) == ["published"]
     assert {p.version for p in published(client, uri)} == {3}  # nothing for versions 1 and 2
     assert [d.range.start.line for d in diags] == [12]  # two lines were inserted above `return "B"`
 
@@ -405,8 +453,8 @@ async def test_newer_edits_cancel_older_runs_and_stale_results_are_dropped(clien
 @settings({"runOn": "manual", "repair": False})
 async def test_configuration_change_applies_without_restart_and_quietly(client: LanguageClient, work: Path):
     uri = open_doc(client, work / "grading.py")
-    await asyncio.sleep(1.0)
-    assert published(client, uri) == []  # manual: nothing runs by itself
+    assert not (await opened(client, uri))["scheduled"]
+    assert published(client, uri) == [] and events(client, "ended", uri) == []  # manual: nothing runs by itself
     client.set_configuration({"runOn": "manual", "repair": False, "precision": 7}, section="tracefix")
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
     await wait_for(lambda: logged(client, "precision"), what="the problem in the log")
@@ -432,7 +480,8 @@ async def test_settings_per_workspace_folder(client: LanguageClient, work: Path,
     save(client, quiet)
     save(client, busy)
     await diagnostics_for(client, busy, 1)
-    await final_results(client, 1)
+    await final_results(client, busy, 1)
+    assert not (await opened(client, quiet))["scheduled"]
     assert published(client, quiet) == []  # its folder says manual
     client.set_configuration({"runOn": "save"}, section="tracefix", scope_uri=other.as_uri())
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
@@ -453,7 +502,7 @@ def statuses(client: LanguageClient, uri: str) -> list[dict]:
 @with_status
 async def test_status_for_the_client_and_syntax_errors_keep_the_last_diagnostics(client: LanguageClient, work: Path):
     uri = open_doc(client, work / "grading.py")
-    await final_results(client, 1)
+    await final_results(client, uri, 1)
     done = await wait_for(lambda: [st for st in statuses(client, uri) if not st["running"] and st.get("tests")],
                           what="a final status")
     assert any(st["running"] for st in statuses(client, uri))  # a run in flight was announced
@@ -476,20 +525,29 @@ async def test_status_for_the_client_and_syntax_errors_keep_the_last_diagnostics
 
 
 @settings({"runOn": "manual", "repair": False})
+@hold_runs
 async def test_a_requested_run_reports_on_the_requests_token_and_can_be_cancelled(client: LanguageClient, work: Path):
     uri = open_doc(client, work / "stats.py")
-    report = await trace_request(client, {"uri": uri, "rerun": True, "workDoneToken": "mine-1"})
+    first = asyncio.ensure_future(trace_request(client, {"uri": uri, "rerun": True, "workDoneToken": "mine-1"}))
+    run1 = await held(client, uri, 1)
+    await release(client, run1)
+    report = await first
     assert report["schema"] == 1 and report["tests"]
     assert [type(r).__name__ for r in client.progress_reports["mine-1"]][::len(client.progress_reports["mine-1"]) - 1] \
         == ["WorkDoneProgressBegin", "WorkDoneProgressEnd"]
     assert list(client.progress_reports) == ["mine-1"]  # one indicator: the request's own
     assert all(t.get("uri") for t in report["tests"]) and "display" not in report["blocks"][0]
-    assert {b["test_code"] for b in report["blocks"]} <= {True, False}
+    assert [b["test_code"] for b in report["blocks"]][0] is False  # the top suspect is the code under test
     pending = asyncio.ensure_future(trace_request(client, {"uri": uri, "rerun": True, "workDoneToken": "mine-2"},
                                                   msg_id="rerun-to-cancel"))
-    await wait_for(lambda: client.progress_reports.get("mine-2"), what="the run to begin")
+    run2 = (await wait_for(lambda: [e for e in events(client, "held", uri) if e["run"] != run1["run"]],
+                           what="the second run to hold"))[0]
+    assert client.progress_reports.get("mine-2")  # it began on the request's token
     client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id="rerun-to-cancel"))
-    with pytest.raises(JsonRpcException):
+    with pytest.raises(JsonRpcException) as err:
         await pending
-    await wait_for(lambda: logged(client, "cancelling run of version 1: the request was cancelled"),
-                   what="the run to be cancelled")
+    assert err.value.code == types.LSPErrorCodes.RequestCancelled.value
+    outcomes = await wait_for(lambda: [e["outcome"] for e in events(client, "ended", uri, run=run2["run"])],
+                              what="the second run to end")
+    assert outcomes == ["cancelled"]
+    assert [e["outcome"] for e in events(client, "ended", uri, run=run1["run"])] == ["published"]

@@ -1,6 +1,8 @@
 """The language server's plain-data helpers: settings shapes, test-id matching, action filters, CLI args."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from tracefix.lsp import main
 from tracefix.lsp.code_actions import wanted
 from tracefix.lsp.diagnostics import suspects
@@ -65,27 +67,133 @@ def test_bad_command_line_is_a_usage_error(capsys):
     assert main(["--no-such-flag"]) == 2
 
 
-def test_a_fix_reshown_while_typing_is_one_ignore_not_one_per_save(tmp_path, monkeypatch):
+def test_a_fix_reshown_while_typing_is_one_ignore_not_one_per_save():
     """Ignores lower what gets shown; counting every save would silence tracefix for an active typist."""
-    import time
+    from tracefix.lsp.documents import Documents
 
-    from tracefix.feedback import FeedbackStore
-    from tracefix.lsp.server import TracefixServer
-    from tracefix.lsp.state import DocState
-
-    monkeypatch.setenv("TRACEFIX_DATA_DIR", str(tmp_path))
-    server = TracefixServer()
-    state = DocState(uri="file:///x.py")
+    store = Documents(lambda uri: None)
+    state = store.state("file:///x.py")
+    ignored = []
     for _ in range(3):  # the same fix shown after three saves, edited past each time
         state.undecided = {"s1": {"key": "k-same", "operator": "cmp"}}
-        server._record_ignored(state)
+        ignored += store.edited_past(state)
     state.undecided = {"s1": {"key": "k-other", "operator": "cmp"}}
-    server._record_ignored(state)
-    deadline = time.monotonic() + 5
-    while len(FeedbackStore().events()) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.2)
-    assert sorted(e["key"] for e in FeedbackStore().events()) == ["k-other", "k-same"]
+    ignored += store.edited_past(state)
+    assert [f["key"] for f in ignored] == ["k-same", "k-other"]
+
+
+def _doc(version: int, source: str):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(version=version, source=source)
+
+
+def _snapshot(version: int, text: str, suggestions=()):
+    from tracefix.lsp.state import Snapshot
+
+    return Snapshot(uri="file:///x.py", path="/x.py", version=version, text=text,
+                    report=Report(file="/x.py", python="3", tests=[], blocks=[], suggestions=list(suggestions)))
+
+
+def test_a_snapshot_is_shown_only_for_its_text_and_reading_it_changes_nothing():
+    from tracefix.lsp.documents import Documents
+
+    docs = {"file:///x.py": _doc(1, "a = 1\n")}
+    store = Documents(docs.get)
+    state = store.state("file:///x.py")
+    store.keep(state, _snapshot(1, "a = 1\n"), final=True)
+    assert store.snapshot("file:///x.py").version == 1
+    docs["file:///x.py"] = _doc(2, "a = 2\n")  # edited: the result is for other text
+    assert store.snapshot("file:///x.py") is None
+    docs["file:///x.py"] = _doc(3, "a = 1\n")  # undone back to the debugged text
+    seen = store.snapshot("file:///x.py")
+    assert seen.version == 3 and seen.text == "a = 1\n"  # stamped with the version the client has now
+    assert state.snapshot.version == 1  # a copy: the stored snapshot is untouched
+    assert store.snapshot("file:///nowhere.py") is None
+
+
+def test_accepts_find_fixes_of_replaced_reports_and_undecided_fixes_become_ignores():
+    from tracefix.lsp.documents import Documents
+    from tracefix.model import Suggestion
+
+    def fix(sid, key, shown=True):
+        return Suggestion(id=sid, origin="template", title="t", explanation="", diff="", edits=[], new_text="",
+                          shown=shown, features={"key": key})
+    docs = {"file:///x.py": _doc(1, "v1")}
+    store = Documents(docs.get)
+    state = store.state("file:///x.py")
+    assert store.keep(state, _snapshot(1, "v1", [fix("s1", "k1"), fix("s2", "k2", shown=False)]), final=True) == []
+    store.decided("file:///x.py", "s1")  # accepted: never an ignore
+    store.keep(state, _snapshot(2, "v2", [fix("s1", "k3")]), final=True)
+    assert store.handed_out("file:///x.py", "s1", 1) == {"key": "k1"}  # the fix of version 1, by its version
+    assert store.handed_out("file:///x.py", "s2", None) == {"key": "k2"}
+    assert store.handed_out("file:///x.py", "s9", None) is None
+    state.show_all = True
+    assert [f["key"] for f in store.keep(state, _snapshot(3, "v3"), final=True)] == ["k3"]  # edited past
+    assert state.show_all is False  # "show all" was for the text it was asked on
+
+
+LSP = Path(__file__).resolve().parent.parent / "server" / "tracefix" / "lsp"
+
+
+def test_every_lsp_module_imports_alone_in_a_fresh_interpreter():
+    """An import cycle shows up as an ImportError when the wrong module of the cycle is imported first."""
+    import subprocess
+    import sys
+
+    for module in sorted(p.stem for p in LSP.glob("*.py")):
+        name = "tracefix.lsp" if module == "__init__" else f"tracefix.lsp.{module}"
+        done = subprocess.run([sys.executable, "-c", f"import {name}"], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, f"import {name} failed alone:\n{done.stderr[-2000:]}"
+
+
+def lsp_imports() -> dict[str, set[str]]:
+    """Which lsp modules each lsp module imports, at any depth of its code (ast, nothing is run)."""
+    import ast
+
+    graph: dict[str, set[str]] = {}
+    for path in LSP.glob("*.py"):
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module == "tracefix.lsp":
+                found.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tracefix.lsp."):
+                found.add(node.module.split(".")[2])
+            elif isinstance(node, ast.Import):
+                found.update(a.name.split(".")[2] for a in node.names if a.name.startswith("tracefix.lsp."))
+        graph[path.stem] = {m for m in found if (LSP / f"{m}.py").exists()} - {path.stem}
+    return graph
+
+
+def cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One import cycle of ``graph`` as a path of modules, or [] (a depth-first search)."""
+    done: set[str] = set()
+
+    def visit(node: str, path: list[str]) -> list[str]:
+        if node in path:
+            return path[path.index(node):] + [node]
+        if node in done:
+            return []
+        for nxt in sorted(graph.get(node, ())):
+            found = visit(nxt, path + [node])
+            if found:
+                return found
+        done.add(node)
+        return []
+
+    for start in sorted(graph):
+        found = visit(start, [])
+        if found:
+            return found
+    return []
+
+
+def test_no_lsp_module_imports_another_in_a_cycle():
+    graph = lsp_imports()
+    assert {"server", "runs", "handlers", "commands", "documents"} <= set(graph)
+    assert "server" not in graph["runs"] and "server" not in graph["handlers"] and "server" not in graph["commands"]
+    assert cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]  # the check can see one
+    assert cycle(graph) == [], " -> ".join(cycle(graph))
 
 
 def test_fix_titles_are_short_and_say_the_action_first():

@@ -31,8 +31,9 @@ def refuse(ls, params) -> None:
 
 def initialize(ls, params: types.InitializeParams) -> None:
     ls.pending_problems = ls.config.update(initial=params.initialization_options or {})[1]
-    if testhooks.wanted(params.initialization_options):
-        ls.enable_test_hooks()
+    hooks = testhooks.wanted(params.initialization_options)
+    if hooks["events"] or hooks["holdRuns"]:
+        ls.enable_test_hooks(hold=hooks["holdRuns"])
 
 
 async def initialized(ls, params: types.InitializedParams) -> None:
@@ -185,15 +186,15 @@ def _warm_up() -> None:
 # -- test hooks ----------------------------------------------------------------------------------
 
 def release(ls, params) -> dict:
-    """``tracefix/test/release {uri, version}``: let that version's runs publish (testhooks.py)."""
+    """``tracefix/test/release {run}``: let that run publish its results (testhooks.py)."""
     get = params.get if isinstance(params, dict) else lambda k, d=None: getattr(params, k, d)
-    uri, version = get("uri"), get("version")
+    run = get("run")
     if ls.holds is None:
         raise JsonRpcException(message="test hooks are off", code=-32601)
-    if not isinstance(uri, str) or not isinstance(version, int) or isinstance(version, bool):
-        raise JsonRpcException(message=f"{testhooks.RELEASE} needs params {{uri, version}}", code=-32602)
-    ls.holds.release(uri, version)
-    return {"released": version}
+    if not isinstance(run, int) or isinstance(run, bool):
+        raise JsonRpcException(message=f"{testhooks.RELEASE} needs params {{run}}", code=-32602)
+    ls.holds.release(run)
+    return {"released": run}
 
 
 FEATURES: list[tuple[str, Any, Callable]] = [

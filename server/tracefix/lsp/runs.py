@@ -61,11 +61,13 @@ class Runner:
         self.log = log
         self.status = status
         self.progress = progress
-        # Test hooks only (testhooks.py): awaited before each publish; a cancelled run stops waiting.
-        self.hold: Callable[[str, int, bool], Awaitable[None]] | None = None
-        self.on_end: Callable[[str, int, str], None] = lambda uri, version, outcome: None
+        # Test hooks only (testhooks.py): awaited before each publish (uri, version, run number, final);
+        # a cancelled run stops waiting.
+        self.hold: Callable[[str, int, int, bool], Awaitable[None]] | None = None
+        self.on_end: Callable[[str, int, int, str], None] = lambda uri, version, number, outcome: None
         self.stopping = False
-        self._stops: dict[int, asyncio.Event] = {}  # id(run) → set when the run is cancelled (loop side)
+        self._live: dict[int, _Live] = {}  # id(run) → what the loop side keeps for a run in flight
+        self._numbered = 0
         # Two threads: runs of two documents may overlap; runs of one document never do.
         self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tracefix-run")
 
@@ -93,7 +95,8 @@ class Runner:
         if prev is not None:
             self.cancel(prev, "a newer run was requested")
         run = Run(version=doc.version or 0, text=doc.source, test=test, token=token)
-        self._stops[id(run)] = asyncio.Event()
+        self._numbered += 1
+        self._live[id(run)] = _Live(self._numbered)
         run.task = asyncio.ensure_future(self._execute(state, run, prev))
         state.run = run
         return run
@@ -121,9 +124,9 @@ class Runner:
     def cancel(self, run: Run, why: str) -> None:
         if not run.cancel.is_set():
             run.cancel.set()
-            stop = self._stops.get(id(run))
-            if stop is not None:
-                stop.set()
+            live = self._live.get(id(run))
+            if live is not None:
+                live.stopped.set()
             self.log(f"cancelling run of version {run.version}: {why}", False)
 
     # -- awaiting (requests that need a result) ----------------------------------------------
@@ -153,9 +156,9 @@ class Runner:
             snapshot, outcome = await self._run(state, run, path)
             return snapshot
         finally:
-            self._stops.pop(id(run), None)
+            live = self._live.pop(id(run))
             if not self.stopping:
-                self.on_end(state.uri, run.version, outcome)
+                self.on_end(state.uri, run.version, live.number, outcome)
 
     async def _run(self, state: DocState, run: Run, path: str) -> tuple[Snapshot | None, str]:
         loop = asyncio.get_running_loop()
@@ -214,10 +217,9 @@ class Runner:
 
     async def _held(self, state: DocState, run: Run, final: bool) -> None:
         """Wait until the test releases this version, or until the run is cancelled."""
-        stop = self._stops.get(id(run))
-        waits = [asyncio.ensure_future(self.hold(state.uri, run.version, final))]
-        if stop is not None:
-            waits.append(asyncio.ensure_future(stop.wait()))
+        live = self._live[id(run)]
+        waits = [asyncio.ensure_future(self.hold(state.uri, run.version, live.number, final)),
+                 asyncio.ensure_future(live.stopped.wait())]
         try:
             await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -227,6 +229,14 @@ class Runner:
     def _current(self, state: DocState, run: Run) -> bool:
         doc = self.documents.current(state.uri)
         return doc is not None and doc.version == run.version and self.documents.is_current(state)
+
+
+class _Live:
+    """A run in flight, loop side: its number (for the test hooks) and an awaitable form of its cancel event."""
+
+    def __init__(self, number: int):
+        self.number = number
+        self.stopped = asyncio.Event()
 
 
 def _stages(report: Report | None) -> str:

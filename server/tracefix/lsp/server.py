@@ -69,7 +69,8 @@ class TracefixServer(LanguageServer):
         self.runner = Runner(self.documents, settings=lambda uri: self.config.for_uri(uri).engine,
                              path_of=self.path_of, publish=self.publish, log=self.log, status=self.send_status,
                              progress=self._progress)
-        self.holds: testhooks.Holds | None = None  # test hooks, when the client asked for them
+        self.test_events = False  # test hooks (testhooks.py), only when the client asked for them
+        self.holds: testhooks.Holds | None = None
         self.configured: asyncio.Event | None = None  # created on the loop in `initialized`
         self.pending_problems: list[str] = []
         self.stopping = False  # after `shutdown`: nothing more may be written to the client
@@ -192,14 +193,16 @@ class TracefixServer(LanguageServer):
 
     # -- test hooks --------------------------------------------------------------------------
 
-    def enable_test_hooks(self) -> None:
-        self.holds = testhooks.Holds(self.test_event)
-        self.runner.hold = self.holds.wait
-        self.runner.on_end = lambda uri, version, outcome: self.test_event(
-            {"event": "ended", "uri": uri, "version": version, "outcome": outcome})
+    def enable_test_hooks(self, hold: bool) -> None:
+        self.test_events = True
+        self.runner.on_end = lambda uri, version, number, outcome: self.test_event(
+            {"event": "ended", "uri": uri, "version": version, "run": number, "outcome": outcome})
+        if hold:
+            self.holds = testhooks.Holds(self.test_event)
+            self.runner.hold = self.holds.wait
 
     def test_event(self, payload: dict) -> None:
-        if self.holds is not None and not self.stopping:
+        if self.test_events and not self.stopping:
             self.protocol.notify(testhooks.EVENT, payload)
 
     # -- configuration -----------------------------------------------------------------------
