@@ -59,18 +59,32 @@ def _set_dumpable(flag):
 
 
 def _preload():
-    """Import what every job needs so that forks skip it (pytest only: plugins and user code load per job)."""
-    names = ["doctest", "runpy", "reprlib", "pytest", "_pytest.assertion.rewrite", "_pytest.python"]
+    """Import what every job needs so that forks skip it (pytest only: plugins and user code load per job).
+
+    Also what a job would import anyway: asyncio and, when installed, pytest-asyncio's plugin module (loaded
+    by name on tracefix's own interpreter, autoloaded on most others; imported is not registered), ~150 ms
+    a job; faulthandler, resource and the email parser pytest's session start reaches for. Then
+    ``gc.freeze()``: everything imported so far is left out of every later collection, so a job's
+    ``gc.collect()`` (pytest >= 8.4 runs several at unconfigure, ~150 ms over the preloaded heap) neither
+    walks nor copies-on-write the fork server's objects."""
+    names = ["doctest", "runpy", "reprlib", "asyncio", "faulthandler", "resource", "email.parser", "pytest",
+             "_pytest.assertion.rewrite", "_pytest.python", "_pytest._argcomplete"]
     try:
         from _pytest.config import default_plugins  # what every pytest.main imports: ~180 ms saved per run
         names += ["_pytest." + name for name in default_plugins]
     except Exception:
         pass
+    if runner.load_private("pytest_call")._installed("pytest_asyncio"):
+        names.append("pytest_asyncio.plugin")
     for name in names:
         try:
             __import__(name)
         except Exception:
             pass
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def _child(job_path):
