@@ -818,3 +818,26 @@ def test_without_the_jail_the_fallback_serves_the_buffer_before_any_user_code(tm
     assert "unsaved buffer served by an import hook" in run.records[0]["fallback"], run.records[0]
     assert run.outcomes() == {"test_mod.py::test_clamp": "failed"}, run.proc.stderr
     assert run.tests["test_mod.py::test_clamp"]["comparison"]["left"] == "'from the buffer'"
+
+
+def test_the_backend_is_chosen_by_one_rule_with_its_reason():
+    """contract.choose_backend: what the runner applies once per job and `tracefix doctor` shows."""
+    from tracefix.contract import choose_backend
+
+    assert choose_backend("auto", (3, 11)) == ("sys.settrace", "Python 3.11 has no sys.monitoring (3.12+)")
+    assert choose_backend("auto", (3, 13)) == ("sys.monitoring", "Python 3.13 has sys.monitoring")
+    assert choose_backend("monitoring", (3, 10))[0] == "sys.settrace"  # asked for, but not there
+    assert choose_backend("settrace", (3, 13)) == ("sys.settrace", "settrace asked for by the job")
+    held = choose_backend("auto", (3, 12), monitoring_free=False)
+    assert held[0] == "sys.settrace" and "tool id" in held[1]
+
+
+@pytest.mark.slow
+def test_a_job_asking_for_settrace_on_3_12_gets_it_and_says_why(tmp_path):
+    python = venv_python("pytest74")  # CPython 3.12
+    root = write(tmp_path / "p", TRACED)
+    run = run_job(root, {**_trace_job(root), "backend": "settrace"}, python=python)
+    assert run.outcomes() == {"test_mod.py::test_clamp": "passed"}, run.proc.stderr
+    assert (run.records[0]["backend"], run.records[0]["backend_reason"]) == ("sys.settrace",
+                                                                             "settrace asked for by the job")
+    assert [b for b, _ in run.traces["test_mod.py::test_clamp"]["visits"]] == ["clamp:B1", "clamp:B2", "clamp:B3"]

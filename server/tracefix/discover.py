@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from tracefix import child, projectcache
 from tracefix.config import Settings
+from tracefix.contract import Rec
 from tracefix.model import TestCase
 from tracefix.project import Project, module_name
 
@@ -112,30 +113,30 @@ def collect(project: Project, python: str, settings: Settings, path: str,
 
 
 def _parse_collection(outcome: child.JobOutcome) -> Collection:
-    coll = Collection()
+    coll = Collection(problem=outcome.problem)  # a probe of another contract version: its one error
     for record in outcome.records:
-        if isinstance(record.get("collected"), dict):
-            item = record["collected"]
+        if isinstance(record.get(Rec.COLLECTED), dict):
+            item = record[Rec.COLLECTED]
             coll.tests.append({"id": str(item.get("id", "")), "file": str(item.get("file", "")),
                                "line": int(item.get("line") or 0)})
-        elif isinstance(record.get("collect_error"), dict):
-            err = record["collect_error"]
+        elif isinstance(record.get(Rec.COLLECT_ERROR), dict):
+            err = record[Rec.COLLECT_ERROR]
             coll.errors.append({"file": str(err.get("file", "")), "message": str(err.get("message", ""))[:500]})
-        elif isinstance(record.get("reach"), dict):
-            r = record["reach"]
+        elif isinstance(record.get(Rec.REACH), dict):
+            r = record[Rec.REACH]
             coll.reach[str(r.get("file", ""))] = {"modules": list(r.get("modules", [])), "files": list(r.get("files", []))}
-        elif isinstance(record.get("doc_module"), dict):
-            coll.doc_module = record["doc_module"]
-        elif "pytest" in record:
-            coll.pytest = str(record.get("pytest") or "")
-            if record.get("pytest_problem"):
-                coll.problem = str(record["pytest_problem"])[:300]
-        elif record.get("crash"):
-            coll.problem = "collecting the tests failed: " + str(record["crash"]).strip().splitlines()[-1][:300]
+        elif isinstance(record.get(Rec.DOC_MODULE), dict):
+            coll.doc_module = record[Rec.DOC_MODULE]
+        elif Rec.PYTEST in record:
+            coll.pytest = str(record.get(Rec.PYTEST) or "")
+            if record.get(Rec.PYTEST_PROBLEM):
+                coll.problem = str(record[Rec.PYTEST_PROBLEM])[:300]
+        elif record.get(Rec.CRASH):
+            coll.problem = "collecting the tests failed: " + str(record[Rec.CRASH]).strip().splitlines()[-1][:300]
     ch = outcome.child
     if not coll.problem and ch.timed_out:
         coll.problem = "collecting the tests did not finish in time (a test module that loops at import?)"
-    elif not coll.problem and not any("done" in r for r in outcome.records):
+    elif not coll.problem and not any(Rec.DONE in r for r in outcome.records):
         tail = [line for line in ch.stderr.splitlines() if line.strip()]
         coll.problem = "collecting the tests failed: " + (tail[-1][:300] if tail else f"exit code {ch.returncode}")
     return coll
