@@ -131,10 +131,38 @@ def test_walk_never_opens_fifos_or_follows_symlink_loops(tmp_path):
     for i in range(10_000):
         (tmp_path / "tests" / f"f{i}.txt").write_text("")
     started = time.monotonic()
-    files = [rel for rel, _ in discover.walk(str(tmp_path))]
+    tree = discover.scan(str(tmp_path), ["test_*.py", "conftest.py", "pytest.ini", "*.txt"])
     assert time.monotonic() - started < 30  # a hang guard only; bench/hostile.py measures the time
-    assert files == ["pytest.ini"]
+    assert [rel for rel, _ in tree.files] == ["pytest.ini"] + sorted(f"tests/f{i}.txt" for i in range(10_000))
+    assert tree.links == ["tests/data", "tests/loop"] and tree.complete
     assert project.read_small(str(tmp_path / "conftest.py")) is None
+
+
+def test_scan_prunes_what_pytest_never_collects_before_listing_it(tmp_path):
+    for rel in ("tests/test_a.py", "pkg/test_h.py", "build/test_b.py", ".hidden/test_c.py", "x.egg/test_g.py",
+                "node_modules/x/test_d.py", "env1/test_e.py", "env1/pyvenv.cfg", "pkg/__pycache__/test_f.py"):
+        write(tmp_path, rel, "")
+    default = discover.scan(str(tmp_path), ["test_*.py"], project.NORECURSEDIRS)
+    assert [rel for rel, _ in default.files] == ["pkg/test_h.py", "tests/test_a.py"]
+    # A project's norecursedirs replaces pytest's default, as in pytest; caches and venvs stay pruned.
+    write(tmp_path, "pytest.ini", "[pytest]\nnorecursedirs = tests\n")
+    proj = project.find(str(tmp_path / "pkg" / "test_h.py"))
+    assert proj.norecursedirs == ["tests"]
+    custom = discover.scan(str(tmp_path), ["test_*.py"], proj.norecursedirs)
+    assert [rel for rel, _ in custom.files] == [".hidden/test_c.py", "build/test_b.py", "pkg/test_h.py",
+                                               "x.egg/test_g.py"]
+
+
+def test_a_walk_cut_at_its_limit_is_never_a_cache_key(tmp_path):
+    for i in range(100):
+        write(tmp_path, f"d{i % 3}/test_{i}.py", "")
+    whole = discover.scan(str(tmp_path), ["test_*.py"])
+    cut = discover.scan(str(tmp_path), ["test_*.py"], limit=50)
+    assert whole.complete and len(whole.files) == 100
+    assert not cut.complete and len(cut.files) < 50
+    proj = project.find(str(tmp_path / "d0" / "test_0.py"))
+    assert discover._fingerprint(proj, ["."], "python", whole) != ""
+    assert discover._fingerprint(proj, ["."], "python", cut) == ""
 
 
 def test_imports_module_reads_a_broken_test_file_statically(tmp_path):

@@ -15,6 +15,7 @@ import fnmatch
 import glob
 import hashlib
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 
@@ -25,8 +26,11 @@ from tracefix.model import TestCase
 from tracefix.project import Project, module_name
 
 MAX_WALK_ENTRIES = 200_000
-PRUNE = {"__pycache__", "node_modules", "site-packages", "build", "dist", ".git", ".hg", ".tox", ".nox",
-         ".venv", "venv", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
+MAX_LINKS = 200
+# Folders no collected test lives in whatever the project's norecursedirs says (pytest skips __pycache__
+# and virtualenvs itself; the rest are installed packages, VCS data and tool caches).
+ALWAYS_PRUNED = ("__pycache__", "site-packages", ".git", ".hg", ".tox", ".nox", ".venv", "venv", ".eggs",
+                 ".mypy_cache", ".pytest_cache", ".ruff_cache", "node_modules")
 
 
 @dataclass
@@ -39,6 +43,15 @@ class Collection:
     doc_module: dict = field(default_factory=dict)
     pytest: str = ""
     problem: str = ""  # one line when collection itself could not run
+
+
+@dataclass
+class Tree:
+    """What one walk of a project found (see ``scan``)."""
+
+    files: list[tuple[str, os.stat_result]] = field(default_factory=list)  # wanted regular files, sorted
+    links: list[str] = field(default_factory=list)  # symlinks to folders: pytest would follow them
+    complete: bool = True  # False when the walk stopped at its entry limit
 
 
 @dataclass
@@ -94,11 +107,12 @@ def collect(project: Project, python: str, settings: Settings, path: str,
             cancel: threading.Event | None = None) -> Collection:
     """The project's collection, from the cache when no test file, conftest or ini file changed."""
     paths = _collect_paths(project, settings, path)
-    fingerprint = _fingerprint(project, paths, python)
-    cached = projectcache.load_collection(project, fingerprint)
+    tree = scan(project.root, _fingerprinted_names(project), project.norecursedirs)
+    fingerprint = _fingerprint(project, paths, python, tree)
+    cached = projectcache.load_collection(project, fingerprint) if fingerprint else None
     if cached is not None:
         return Collection(**cached)
-    ignores = [f"--ignore={rel}" for rel in linked_folders(project.root)]
+    ignores = [f"--ignore={rel}" for rel in tree.links]
     job = {"mode": "collect", "target": os.path.realpath(path), "module": module_name(path, project.import_roots),
            "sys_path": list(project.import_roots), "tests": [], "collect_paths": paths,
            "pytest_args": project.pytest_args() + ignores, "trace": False}
@@ -107,7 +121,8 @@ def collect(project: Project, python: str, settings: Settings, path: str,
     coll = _parse_collection(outcome)
     # A collection with import errors may be caused by a module that is not a test file (and so not in
     # the fingerprint): it is not kept, so the next run collects again once the user fixed it.
-    if coll.tests and not coll.problem and not coll.errors and not (cancel is not None and cancel.is_set()):
+    if fingerprint and coll.tests and not coll.problem and not coll.errors and \
+            not (cancel is not None and cancel.is_set()):
         projectcache.store_collection(project, fingerprint, coll.__dict__)
     return coll
 
@@ -231,70 +246,71 @@ def _collect_paths(project: Project, settings: Settings, doc_path: str) -> list[
     return out
 
 
-def _fingerprint(project: Project, paths: list[str], python: str) -> str:
-    """Changes when a test file, a conftest.py or the ini file changes (name, size or mtime)."""
+def _fingerprinted_names(project: Project) -> list[str]:
+    """File-name patterns whose change changes the collection: test files, conftest.py, the ini file."""
+    return ["conftest.py", *project.python_files] + ([os.path.basename(project.inifile)] if project.inifile else [])
+
+
+def _fingerprint(project: Project, paths: list[str], python: str, tree: Tree) -> str:
+    """Changes when a test file, a conftest.py or the ini file changes (name, size or mtime); "" when the
+    walk was cut short (a change beyond the limit would go unseen: such a project is never cached)."""
+    if not tree.complete:
+        return ""
     digest = hashlib.sha256()
     digest.update("\0".join([python, project.inifile, *paths]).encode("utf-8", "surrogateescape"))
-    patterns = project.python_files
-    for rel, st in walk(project.root):
-        name = os.path.basename(rel)
-        if name == "conftest.py" or name == os.path.basename(project.inifile) or \
-                any(fnmatch.fnmatch(name, p) for p in patterns):
-            digest.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+    for rel, st in tree.files:
+        digest.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 
-def linked_folders(root: str, limit: int = 200) -> list[str]:
-    """Symlinks to folders under ``root`` (relative): pytest's collection would follow them (into loops,
-    or out of the project into /usr), so the child is told to ignore them."""
-    out: list[str] = []
-    stack, seen = [root], 0
-    while stack and len(out) < limit and seen < MAX_WALK_ENTRIES:
-        folder = stack.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
-            seen += 1
-            try:
-                if entry.is_symlink() and entry.is_dir():
-                    out.append(os.path.relpath(entry.path, root))
-                elif entry.is_dir(follow_symlinks=False) and entry.name not in PRUNE and not entry.name.startswith("."):
-                    stack.append(entry.path)
-            except OSError:
-                continue
-    return sorted(out)[:limit]
+def _name_matcher(patterns: list[str]):
+    """One compiled regex for a list of fnmatch patterns (one call per name instead of one per pattern)."""
+    return re.compile("|".join(fnmatch.translate(p) for p in patterns) or "(?!)").match
 
 
-def walk(root: str, limit: int = MAX_WALK_ENTRIES):
-    """(relative path, stat) of the regular .py / .ini / .cfg / .toml files under ``root``.
+def scan(root: str, wanted: list[str], norecursedirs: list[str] | tuple[str, ...] = (),
+         limit: int = MAX_WALK_ENTRIES) -> Tree:
+    """The regular files under ``root`` whose name matches a ``wanted`` pattern (with their stat), and
+    the symlinks to folders, in one pass over the folders pytest would recurse into.
 
-    Never follows symlinks (no loops, no escape out of the project), never opens
-    anything (FIFOs and devices are only stat'ed), skips virtualenvs and caches,
-    and stops after ``limit`` entries.
-    """
-    stack = [root]
+    Bounded: never follows a symlink (no loops, no escape out of the project), never opens or stats a
+    file it does not want (FIFOs and devices are at most stat'ed, never opened), prunes a folder before
+    listing it (``norecursedirs`` patterns, ``ALWAYS_PRUNED``, virtualenvs), and stops after ``limit``
+    entries. Names are matched before any system call: a folder of 10,000 other files costs one
+    listing and no stat."""
+    is_wanted = _name_matcher(list(wanted))
+    is_pruned = _name_matcher([*norecursedirs, *ALWAYS_PRUNED])
+    tree = Tree()
+    stack = [("", root)]  # (path relative to root with a trailing "/", absolute folder)
     seen = 0
-    while stack and seen < limit:
-        folder = stack.pop()
+    while stack:
+        prefix, folder = stack.pop()
         try:
-            entries = list(os.scandir(folder))
+            with os.scandir(folder) as listing:
+                entries = list(listing)
         except OSError:
             continue
-        for entry in sorted(entries, key=lambda e: e.name):
-            seen += 1
-            if seen > limit:
-                return
+        seen += len(entries)
+        if seen > limit:
+            tree.complete = False
+            entries = entries[:len(entries) - (seen - limit)]
+            stack.clear()
+        for entry in entries:
+            name = entry.name
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    if entry.name not in PRUNE and not entry.name.startswith(".") and \
-                            not os.path.exists(os.path.join(entry.path, "pyvenv.cfg")):
-                        stack.append(entry.path)
-                elif entry.is_file(follow_symlinks=False) and entry.name.endswith((".py", ".ini", ".cfg", ".toml")):
-                    yield os.path.relpath(entry.path, root).replace(os.sep, "/"), entry.stat(follow_symlinks=False)
+                    if not is_pruned(name) and not os.path.exists(os.path.join(entry.path, "pyvenv.cfg")):
+                        stack.append((prefix + name + "/", entry.path))
+                elif entry.is_symlink():
+                    if len(tree.links) < MAX_LINKS and entry.is_dir():
+                        tree.links.append(prefix + name)
+                elif is_wanted(name) and entry.is_file(follow_symlinks=False):
+                    tree.files.append((prefix + name, entry.stat(follow_symlinks=False)))
             except OSError:
                 continue
+    tree.files.sort(key=lambda item: item[0])
+    tree.links.sort()
+    return tree
 
 
 def match(wanted: str, tests: list[TestCase], collected: list[dict], project: Project, cwd: str,

@@ -21,6 +21,8 @@ INI_FILES = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cf
 ROOT_MARKERS = ("setup.py", "pyproject.toml", ".git", ".hg")
 MAX_CONFIG_BYTES = 1_000_000
 VENV_DIRS = (".venv", "venv", "env", ".env")
+# pytest's default norecursedirs (a project's ini replaces it, as in pytest).
+NORECURSEDIRS = ("*.egg", ".*", "_darcs", "build", "CVS", "dist", "node_modules", "venv", "{arch}")
 # Options of the project's addopts that would change how tracefix drives pytest: they go, the rest stays.
 DROP_FLAGS = {"-x", "--exitfirst", "--lf", "--last-failed", "--ff", "--failed-first", "--nf", "--new-first",
               "--sw", "--stepwise", "--pdb", "--trace", "-q", "--quiet", "-v", "--verbose", "-s", "--showlocals",
@@ -53,6 +55,13 @@ class Project:
     @property
     def python_files(self) -> list[str]:
         return _split_list(self.ini.get("python_files", "")) or ["test_*.py", "*_test.py"]
+
+    @property
+    def norecursedirs(self) -> list[str]:
+        """Folder-name patterns pytest never recurses into: the ini's, else pytest's default."""
+        if "norecursedirs" in self.ini:
+            return _split_list(self.ini["norecursedirs"])
+        return list(NORECURSEDIRS)
 
     def pytest_args(self) -> list[str]:
         """The project's addopts that keep their meaning under tracefix, plus its ``-p`` plugins."""
