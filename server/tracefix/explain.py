@@ -182,18 +182,27 @@ def _segment(src: str, node: ast.AST | None) -> str:
 
 
 def focus(old_line: str, new_line: str) -> tuple[str, str]:
-    """The smallest expressions of the two lines that hold everything the edit changed."""
+    """The smallest expression of the old line that holds everything the edit changed, and the same
+    span of the new line (so `i+1` → `i`, never `i+1` → `lst[i]`)."""
     a, old = statement(old_line)
     b, new = statement(new_line)
     p = len(os.path.commonprefix([a, b]))
     s = len(os.path.commonprefix([a[p:][::-1], b[p:][::-1]]))
-    return _smallest(a, old, p, len(a) - s) or a.removesuffix(" pass"), \
-        _smallest(b, new, p, len(b) - s) or b.removesuffix(" pass")
+    delta = len(b) - len(a)
+    span = _smallest(a, old, p, len(a) - s)
+    if span is not None:
+        return a[span[0]:span[1]], b[span[0]:span[1] + delta]
+    span = _smallest(b, new, p, len(b) - s)
+    if span is not None:
+        return a[span[0]:span[1] - delta], b[span[0]:span[1]]
+    return a.removesuffix(" pass"), b.removesuffix(" pass")
 
 
-def _smallest(src: str, tree: ast.AST | None, lo: int, hi: int) -> str:
+def _smallest(src: str, tree: ast.AST | None, lo: int, hi: int) -> tuple[int, int] | None:
+    """Character span of the smallest expression covering ``src[lo:hi]`` (None when the line does not parse)."""
     if tree is None:
-        return ""
+        return None
+    raw = src.encode()
     lo_b, hi_b = len(src[:lo].encode()), len(src[:hi].encode())  # ast columns count UTF-8 bytes
     parent: dict[ast.AST, ast.AST] = {}
     best = None
@@ -208,10 +217,13 @@ def _smallest(src: str, tree: ast.AST | None, lo: int, hi: int) -> str:
     while best is not None and isinstance(best, (ast.Name, ast.Constant, ast.Attribute)) \
             and isinstance(parent.get(best), ast.expr) and len(_segment(src, parent[best])) <= CODE_CHARS:
         best = parent[best]
+    if best is None:
+        return None
     if isinstance(best, (ast.Name, ast.Constant, ast.Attribute)) and len(src) <= CODE_CHARS \
             and not isinstance(parent.get(best), (ast.expr, ast.If, ast.While, ast.For)):
-        return src.removesuffix(" pass")  # `n += 2` → `n += 1` says more than `2` → `1`
-    return _segment(src, best)
+        return 0, len(src.removesuffix(" pass"))  # `n += 2` → `n += 1` says more than `2` → `1`
+    chars = lambda b: len(raw[:b].decode(errors="ignore"))  # noqa: E731 - byte column → character
+    return chars(best.col_offset), chars(best.end_col_offset)
 
 
 def _val(text: str) -> str:
