@@ -188,11 +188,14 @@ def test_llm_fix_gets_the_trace_sentence_and_unbacked_prose_is_dropped(tmp_path,
 def test_the_diagnostic_message_is_the_block_sentence(tmp_path):
     from tracefix.lsp.diagnostics import Bug, _bug_message
 
-    report = run(copy_example(tmp_path, "grading.py"), repair=False)
+    early = []  # what the editor publishes before repair starts
+    path = copy_example(tmp_path, "grading.py")
+    report = debug(Request(path=path, settings=replace(Settings(), repair=False)), partial=early.append)
     top = report.blocks[0]
     message = _bug_message(Bug(block=top, tests=report.failing))
     assert message.splitlines() == [top.explanation, "1 failing test: test_top_scores"]
     check_sentence(top.explanation, evidence(report))
+    assert early[0].blocks[0].explanation == top.explanation and early[0].blocks[0].details == top.details
 
 
 # --- the long account, kept as details ------------------------------------------------------------
