@@ -21,7 +21,7 @@ def _load():
 
 _probe = _load()
 VERSION = _probe.VERSION
-Job, Rec, Test, Trace, Cut, Budget, Verb = (_probe.Job, _probe.Rec, _probe.Test, _probe.Trace, _probe.Cut,
+Job, Rec, Result, Trace, Cut, Budget, Verb = (_probe.Job, _probe.Rec, _probe.Result, _probe.Trace, _probe.Cut,
                                             _probe.Budget, _probe.Verb)
 MODE_RUN, MODE_COLLECT = _probe.MODE_RUN, _probe.MODE_COLLECT
 KIND_PYTEST, KIND_DOCTEST, KIND_SCRIPT = _probe.KIND_PYTEST, _probe.KIND_DOCTEST, _probe.KIND_SCRIPT

@@ -14,7 +14,7 @@ import threading
 
 from tracefix import child, contract, project as project_mod
 from tracefix.config import Settings
-from tracefix.contract import Budget, Job, Rec, Test, Trace
+from tracefix.contract import Budget, Job, Rec, Result, Trace
 from tracefix.model import RunResult, Segmentation, TestCase, TestResult, TraceGaps, Visit
 
 FILE_LIMIT_BYTES = child.FILE_LIMIT_BYTES
@@ -87,9 +87,9 @@ def collect_records(records: list[dict]) -> dict:
             test = record[Rec.TEST]
             data["tests"].append(test)
             if record.get(Rec.TRACE) is not None:
-                data["traces"][test.get(Test.ID)] = record[Rec.TRACE]
-            if isinstance(test.get(Test.FILES), list):
-                data["files"][test.get(Test.ID)] = test[Test.FILES]
+                data["traces"][test.get(Result.ID)] = record[Rec.TRACE]
+            if isinstance(test.get(Result.FILES), list):
+                data["files"][test.get(Result.ID)] = test[Result.FILES]
         elif Rec.START in record:
             data["started"].append(record[Rec.START])
         elif isinstance(record.get(Rec.PLANNED), list):
@@ -174,23 +174,23 @@ def _path_fixer():
 
 def _test_result(raw: dict, seg: Segmentation, fix, origins: dict, path: str,
                  project: project_mod.Project) -> TestResult:
-    exc = raw.get(Test.EXCEPTION)
+    exc = raw.get(Result.EXCEPTION)
     line = 0
     if exc:
         line = exc.get("line", 0) or 0
         block = seg.block_at(line) if line else None
         exc = {**exc, "message": fix(exc.get("message", "")), "block": block.id if block else None}
-    test_id = raw.get(Test.ID, "?")
+    test_id = raw.get(Result.ID, "?")
     origin = origins.get(test_id) or origins.get(test_id.split("[")[0])
-    message = fix(raw.get(Test.MESSAGE, ""))
+    message = fix(raw.get(Result.MESSAGE, ""))
     if "[Errno 27]" in message:  # EFBIG from RLIMIT_FSIZE: say what the user did, not what the OS said
         message = (f"output limit reached: the code wrote more than {FILE_LIMIT_BYTES // 2**20} MB to one file or "
                    f"to its output, and the write failed ({message[:120]})")
-    return TestResult(id=test_id, outcome=raw.get(Test.OUTCOME, "error"), message=message,
-                      line=line, duration_ms=raw.get(Test.DURATION_MS, 0.0),
+    return TestResult(id=test_id, outcome=raw.get(Result.OUTCOME, "error"), message=message,
+                      line=line, duration_ms=raw.get(Result.DURATION_MS, 0.0),
                       file=origin.file if origin else _test_file(test_id, path, project),
-                      test_line=origin.line if origin else int(raw.get(Test.LINE, 0) or 0),
-                      exception=exc, comparison=raw.get(Test.COMPARISON))
+                      test_line=origin.line if origin else int(raw.get(Result.LINE, 0) or 0),
+                      exception=exc, comparison=raw.get(Result.COMPARISON))
 
 
 def _visit(test_id: str, rec: dict) -> Visit:
@@ -203,6 +203,6 @@ def _gaps(trace: dict) -> TraceGaps:
     """The probe's skipped/truncated counters of one test, kept only where they have the contract's shape."""
     skipped = trace.get(Trace.SKIPPED)
     truncated = trace.get(Trace.TRUNCATED)
-    return TraceGaps(
-        skipped={str(b): n for b, n in skipped.items() if type(n) is int and n > 0} if isinstance(skipped, dict) else {},
-        truncated=[str(c) for c in truncated][:10] if isinstance(truncated, list) else [])
+    skipped = skipped if isinstance(skipped, dict) else {}
+    return TraceGaps(skipped={str(b): n for b, n in skipped.items() if type(n) is int and n > 0},
+                     truncated=[str(c) for c in truncated][:10] if isinstance(truncated, list) else [])

@@ -63,7 +63,7 @@ class Rec:
     PYTEST_PROBLEM = "pytest_problem"
     PLANNED = "planned"  # [node id]: every test pytest will run, before any runs
     START = "start"  # node id of the test about to run
-    TEST = "test"  # {TEST: {Test.*}, TRACE: {Trace.*} | None}: a finished test
+    TEST = "test"  # {TEST: {Result.*}, TRACE: {Trace.*} | None}: a finished test
     TRACE = "trace"
     COLLECTED = "collected"  # collect mode: {id, file, line, kind}
     COLLECT_ERROR = "collect_error"  # {file, message}
@@ -73,7 +73,7 @@ class Rec:
     CRASH = "crash"
 
 
-class Test:
+class Result:
     """Fields of a finished test (``Rec.TEST``)."""
 
     ID = "id"

@@ -9,7 +9,7 @@ import os
 import sys
 import time
 
-from _tracefix_contract import KIND_DOCTEST, KIND_SCRIPT, Job, Test
+from _tracefix_contract import KIND_DOCTEST, KIND_SCRIPT, Job, Result
 from _tracefix_outcomes import MESSAGE_CHARS, exc_info, exc_text, safe_str
 from _tracefix_project_files import module_name
 
@@ -48,9 +48,9 @@ def run_doctests(job, watch):
         module = importlib.import_module(name)
     except BaseException as exc:  # the module itself fails to import
         for t in wanted:
-            watch.results.add({Test.ID: t[Job.TEST_ID], Test.OUTCOME: "error",
-                               Test.MESSAGE: "import failed: " + exc_text(exc),
-                               Test.EXCEPTION: exc_info(exc, job[Job.TARGET])})
+            watch.results.add({Result.ID: t[Job.TEST_ID], Result.OUTCOME: "error",
+                               Result.MESSAGE: "import failed: " + exc_text(exc),
+                               Result.EXCEPTION: exc_info(exc, job[Job.TARGET])})
         return
     by_name = {}
     for test in doctest.DocTestFinder().find(module):
@@ -97,9 +97,9 @@ def _run_one_doctest(doctest, test_id, test, target, watch):
         outcome, message = "failed", _doctest_message(out.getvalue())
     else:
         outcome, message = "passed", ""
-    watch.end({Test.ID: test_id, Test.OUTCOME: outcome, Test.MESSAGE: message,
-               Test.DURATION_MS: (time.perf_counter() - started) * 1000,
-               Test.EXCEPTION: exc_info(exc, target), Test.COMPARISON: None})
+    watch.end({Result.ID: test_id, Result.OUTCOME: outcome, Result.MESSAGE: message,
+               Result.DURATION_MS: (time.perf_counter() - started) * 1000,
+               Result.EXCEPTION: exc_info(exc, target), Result.COMPARISON: None})
 
 
 def _doctest_message(text):
@@ -144,6 +144,6 @@ def run_script(job, watch):
     message = ""
     if exc is not None:
         message = (type(exc).__name__ + ": " + safe_str(exc)).strip().rstrip(":")[:300]
-    watch.end({Test.ID: t[Job.TEST_ID], Test.OUTCOME: outcome, Test.MESSAGE: message,
-               Test.DURATION_MS: (time.perf_counter() - started) * 1000,
-               Test.EXCEPTION: exc_info(exc, job[Job.TARGET]), Test.COMPARISON: None})
+    watch.end({Result.ID: t[Job.TEST_ID], Result.OUTCOME: outcome, Result.MESSAGE: message,
+               Result.DURATION_MS: (time.perf_counter() - started) * 1000,
+               Result.EXCEPTION: exc_info(exc, job[Job.TARGET]), Result.COMPARISON: None})

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import time
 
-from _tracefix_contract import KIND_PYTEST, Job, Rec, Test
+from _tracefix_contract import KIND_PYTEST, Job, Rec, Result
 from _tracefix_outcomes import MESSAGE_CHARS, exc_info, exc_text, one_line, skip_reason, summary
 from _tracefix_pytest_call import StoppedInTest, base_args, call_pytest, guard_plugins, load_pytest_recorded
 from _tracefix_pytest_session import SessionPlugin
@@ -122,10 +122,10 @@ class RunPlugin(SessionPlugin):
             message = summary(report, self.exc)
         elif outcome == "skipped":
             message = skip_reason(report)
-        test = {Test.ID: self.current, Test.OUTCOME: outcome, Test.MESSAGE: message[:MESSAGE_CHARS],
-                Test.DURATION_MS: (time.perf_counter() - self.started) * 1000,
-                Test.EXCEPTION: exc_info(self.exc, self.target) if outcome in ("failed", "error") else None,
-                Test.COMPARISON: self.comparison if outcome == "failed" else None}
+        test = {Result.ID: self.current, Result.OUTCOME: outcome, Result.MESSAGE: message[:MESSAGE_CHARS],
+                Result.DURATION_MS: (time.perf_counter() - self.started) * 1000,
+                Result.EXCEPTION: exc_info(self.exc, self.target) if outcome in ("failed", "error") else None,
+                Result.COMPARISON: self.comparison if outcome == "failed" else None}
         self.reported.append(self.current)
         self.current = None
         self.watch.end(test)
@@ -135,10 +135,10 @@ class RunPlugin(SessionPlugin):
         """The test that was running when the session stopped (pytest.exit, an internal error)."""
         if self.current is None:
             return
-        test = {Test.ID: self.current, Test.OUTCOME: "error",
-                Test.MESSAGE: one_line("the test did not finish: " + (reason or "the pytest session stopped")),
-                Test.DURATION_MS: (time.perf_counter() - self.started) * 1000,
-                Test.EXCEPTION: exc_info(self.exc, self.target), Test.COMPARISON: None}
+        test = {Result.ID: self.current, Result.OUTCOME: "error",
+                Result.MESSAGE: one_line("the test did not finish: " + (reason or "the pytest session stopped")),
+                Result.DURATION_MS: (time.perf_counter() - self.started) * 1000,
+                Result.EXCEPTION: exc_info(self.exc, self.target), Result.COMPARISON: None}
         self.reported.append(self.current)
         self.current = None
         self.watch.end(test)

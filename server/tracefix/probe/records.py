@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import sys
 
-from _tracefix_contract import VERSION, Rec, Test
+from _tracefix_contract import VERSION, Rec, Result
 from _tracefix_outcomes import exc_text, one_line
 
 
@@ -40,7 +40,7 @@ class Results:
         self.record({Rec.TEST: test, Rec.TRACE: trace})
 
     def error(self, test_id, message, outcome="error"):
-        self.add({Test.ID: test_id, Test.OUTCOME: outcome, Test.MESSAGE: one_line(message)})
+        self.add({Result.ID: test_id, Result.OUTCOME: outcome, Result.MESSAGE: one_line(message)})
 
     def finish(self, crash=None):
         self.record({Rec.DONE: True, Rec.CRASH: crash})
@@ -70,7 +70,7 @@ class Watch:
             if self.tracer is not None:
                 trace = self.tracer.end_test()
             if self.coverage is not None:
-                test[Test.FILES] = self.coverage.stop()
+                test[Result.FILES] = self.coverage.stop()
         except Exception as exc:
-            test[Test.PROBE_ERROR] = exc_text(exc)
+            test[Result.PROBE_ERROR] = exc_text(exc)
         self.results.add(test, trace)
