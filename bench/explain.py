@@ -39,7 +39,7 @@ from bench.common import CORPUS, RESULTS, load_corpus, rate, select, table  # no
 
 MAX_WORDS = 45
 MAX_SENTENCES = 2
-INTERNAL = re.compile(r"\b[\w.<>]+:B\d+\b|suspiciousness|suspect #\d|\bscore \d|\b0\.\d{2}\b.*\bscore|"
+INTERNAL = re.compile(r"\b[\w.<>]+:B\d+\b|suspiciousness|suspect #\d|\bscore \d|"
                       r"\bp=\d|\brun by \d+ of \d+ failing")
 
 
@@ -151,9 +151,11 @@ def sentences(text: str) -> int:
 
 
 def names_input(text: str, inputs: list[str]) -> bool | None:
+    """Some argument value is quoted whole, or (a long one) by its first 10+ characters and "…"."""
     if not inputs:
         return None
-    return any(v and v in text for v in inputs)
+    cut = [m.group(1) for m in re.finditer(r"`(?:[\w.]+ = )?([^`]{10,})…`", text)]
+    return any(v and (v in text or any(v.startswith(c) for c in cut)) for v in inputs)
 
 
 def names_change(text: str, changed: list[str]) -> bool:
