@@ -47,7 +47,7 @@ def test_grading_example_gets_the_boundary_fix():
     best = check_suggestions(report)
     # The report's top suspect is the block the fix edits, and the explanation says so.
     assert report.blocks[0].block.id in edited_blocks(report.segmentation, best.edits)
-    assert "is suspect #1" in best.explanation
+    assert "is suspect #1" in best.details  # the rank is evidence, kept out of the sentence
     assert "if score >= 90:" in best.new_text
     assert best.title == "Use `>=` instead of `>` in the `score` check"
     assert best.validation.passed == best.validation.total == 3
@@ -137,7 +137,7 @@ def test_missing_return_and_boolean_connective(tmp_path):
     both = [s for s in report.suggestions if "return total" in s.new_text and "age >= 18 and registered" in s.new_text]
     assert both, [s.new_text for s in report.suggestions]
     assert both[0].validation.passed == both[0].validation.total == 2
-    assert ", then " in both[0].explanation and "all 2 tests pass" in both[0].explanation
+    assert ", then " in both[0].details and "(and 1 more edit) makes all 2 tests pass" in both[0].explanation
 
 
 def test_no_suggestion_when_no_edit_is_a_strict_improvement(tmp_path):
