@@ -107,7 +107,7 @@ def sentence_record(s, report, text: str) -> dict:
     line, old, new = changed_fragments(text, s.new_text)
     return {"id": s.id, "origin": s.origin, "shown": s.shown, "title": s.title,
             "explanation": s.explanation, "details": getattr(s, "details", ""),
-            "source": s.features.get("explanation_source", ""),
+            "source": s.features.get("explanation_source", ""), "llm_prose": s.features.get("llm_prose", ""),
             "offered": bool(v and v.fixed and not v.broken),
             "changed": [old, new], "line": line, "inputs": failing_inputs(report, line, fixed),
             "evidence": trace_strings(report, set(fixed)), "new_text": s.new_text}
@@ -185,7 +185,7 @@ def score(rows: list[dict]) -> tuple[dict, list[dict]]:
             if s["offered"] and s["explanation"]:
                 m = measure("fix", s["explanation"], s, row["document"])
                 measured.append({**m, "program": row["program"], "shown": s["shown"], "origin": s["origin"],
-                                 "source": s.get("source", "")})
+                                 "llm_prose": s.get("llm_prose", "")})
         if row.get("top") and row["top"]["explanation"]:
             rec = {**row["top"], "changed": []}
             measured.append({**measure("top", row["top"]["explanation"], rec, row["document"]),
@@ -282,12 +282,13 @@ def main(argv: list[str] | None = None) -> int:
     print(table(["sentences", "n", "(a) faithful", "(b) <=45 words", "(c) input+change", "(d) no id/score",
                  "median words"],
                 [[name, s["n"], *(s[k] for k in keys), s["median_words"]] for name, s in summary.items()]))
-    rewritten = sum(1 for m in measured if m.get("source") in ("rewritten", "dropped"))
+    # An LLM's own prose that quoted something the run did not show: dropped, the trace sentence shown.
+    rewritten = sum(1 for m in measured if m.get("llm_prose") == "dropped")
     result = {"command": "bench/explain.py " + " ".join(argv if argv is not None else sys.argv[1:]),
               "records": str(records.relative_to(RESULTS.parent.parent)),
               "programs": len(rows), "engine_errors": sum(1 for r in rows if "error" in r),
               "targets": {"faithful": 1.0, "short": 0.95, "specific": 0.9, "clean": 1.0},
-              "summary": summary, "llm_explanations_rewritten": rewritten,
+              "summary": summary, "llm_prose_dropped": rewritten,
               "failures": [m for m in measured if not (m["faithful"] and m["short"] and m["clean"]
                                                         and m.get("specific", True))][:40],
               "wall_seconds": round(time.perf_counter() - t0, 1)}

@@ -18,8 +18,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from tracefix.faithful import Evidence, unsupported
-from tracefix.localize import Failure, is_test_function, short
-from tracefix.model import Report, ScoredBlock, Segmentation, TestResult, Validation, Visit
+from tracefix.localize import Failure, short
+from tracefix.model import Report, ScoredBlock, Segmentation, TestResult, Validation, Visit, is_test_code
 
 if TYPE_CHECKING:  # the repair package imports this module; avoid the cycle at run time
     from tracefix.repair.source import Candidate
@@ -137,11 +137,11 @@ def scene(seg: Segmentation, traces: dict, failure: Failure, line: int, lines: l
     inputs = {p: calls[0].before[p] for p in params if p in calls[0].before}
     env: dict[str, str] = {}
     if visits:
-        env = values_at(seg, block, line, visits[-1], lines)
+        env = values_at(block, line, visits[-1], lines)
     return Scene(failure, line, block.function, inputs, visits, env)
 
 
-def values_at(seg: Segmentation, block, line: int, visit: Visit, lines: list[str]) -> dict[str, str]:
+def values_at(block, line: int, visit: Visit, lines: list[str]) -> dict[str, str]:
     """Values as ``line`` starts: a block is straight-line code, so a name written on an earlier line
     of it holds its ``after`` value and every other name its ``before`` value."""
     env = dict(visit.before)
@@ -289,7 +289,8 @@ def decision(sc: Scene, src: str, stmt: ast.stmt | None, shown: str) -> tuple[st
     if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
         target = stmt.targets[0] if isinstance(stmt, ast.Assign) else stmt.target
         left = {**sc.visits[-1].before, **sc.visits[-1].after}  # what the block wrote, as it ended
-        if isinstance(target, ast.Name) and target.id in left:
+        if isinstance(target, ast.Name) and target.id in left \
+                and src != f"{target.id} = {left[target.id]}":  # `output = []` leaves `output = []`: say nothing
             lead = f"`{src}`" if len(src) <= CODE_CHARS else f"line {sc.line}"
             return "write", f"{lead} leaves `{target.id} = {_val(left[target.id])}`"
     return "", ""
@@ -462,7 +463,7 @@ def key_line(block, lines: list[str], failure: Failure) -> int:
 def block_explanation(sb: ScoredBlock, seg: Segmentation, traces: dict, spectra: dict, failures: list[Failure],
                       lines: list[str], evidence_of) -> str:
     b = sb.block
-    if is_test_function(b.function):
+    if is_test_code(b.function):
         return "This is test code; the bug is more likely in the code it calls."
     ran = [f for f in failures if b.id in spectra.get(f.test.id, ())]
     if not ran:
