@@ -11,7 +11,8 @@ nvim:
 test-py: nvim
 
 test-lsp: $(STAMP) nvim
-	$(BIN)/python -m pytest -q tests/test_lsp_units.py tests/test_lsp_e2e.py tests/editor/test_neovim.py
+	$(BIN)/python -m pytest -q tests/test_lsp_units.py tests/test_lsp_e2e.py tests/test_lsp_fuzz.py tests/test_lsp_load.py \
+	  tests/editor/test_neovim.py
 
-bench-lsp: $(STAMP)
+bench-lsp: $(STAMP)  # save->first diagnostics and final results, with each stage's median (bench/lsp.py)
 	$(BIN)/python bench/lsp.py
