@@ -281,11 +281,13 @@ def newest(minor):
 
 
 def backends():
-    """Each tracer backend on an interpreter that has it: settrace on ours (3.11), sys.monitoring on 3.12+."""
-    monitoring = newest("3.13") or newest("3.12")
-    return [pytest.param(None, "settrace", id="settrace"),
-            pytest.param(monitoring, "monitoring", id="monitoring",
-                         marks=pytest.mark.skipif(monitoring is None, reason="no pyenv CPython 3.12+ here"))]
+    """Each tracer backend on an interpreter that has it: settrace on ours (3.11), sys.monitoring on 3.12 and 3.13."""
+    out = [pytest.param(None, "settrace", id="settrace")]
+    for minor in ("3.12", "3.13"):
+        python = newest(minor)
+        out.append(pytest.param(python, "monitoring", id=f"monitoring-{minor}",
+                                marks=pytest.mark.skipif(python is None, reason=f"no pyenv CPython {minor} here")))
+    return out
 
 
 HOT = """
