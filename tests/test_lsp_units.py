@@ -254,3 +254,32 @@ def test_editor_settings_are_separate_from_the_engines_and_client_only_keys_are_
     changed, _ = config.update_scope("file:///b/x.py", {"runOn": "save"})
     assert changed and config.for_uri("file:///b/x.py").engine.run_on == "save"
     assert config.for_uri("file:///a/y.py").engine.run_on == "manual"  # other scopes keep the base
+
+
+def test_the_first_diagnostics_come_from_the_traced_run_before_confirm(tmp_path):
+    """The editor's first publish waits for the traced run only; confirm's untraced re-run comes after it."""
+    import shutil
+    from dataclasses import replace
+
+    from tracefix.config import Settings
+    from tracefix.engine import Request, debug
+
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    for name in ("grading.py", "pytest.ini"):
+        shutil.copy(examples / name, tmp_path / name)
+    order: list[str] = []
+    previews: list[Report] = []
+
+    def traced(report: Report) -> None:
+        order.append("traced")
+        previews.append(report)
+
+    report = debug(Request(path=str(tmp_path / "grading.py"), settings=replace(Settings(), repair=False)),
+                   progress=lambda msg, pct: order.append(msg), traced=traced,
+                   partial=lambda r: order.append("partial"))
+    assert order.index("running tests") < order.index("traced") < order.index("partial")
+    assert order.index("traced") < order.index("re-running the failing tests untraced")
+    preview = previews[0]
+    assert [t.id for t in preview.failing] == [t.id for t in report.failing] == ["grading.py::test_top_scores"]
+    assert preview.blocks[0].block.id == report.blocks[0].block.id  # the same suspect as the confirmed report
+    assert preview.blocks[0].explanation == report.blocks[0].explanation  # and the same short sentence

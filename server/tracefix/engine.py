@@ -124,7 +124,8 @@ def debug(request: Request, progress: Progress | None = None,
     check()
     _remember(proj, run)
     if traced is not None and report.failing:  # a preview for editors; the confirmed report replaces it
-        traced(replace(report, blocks=[b for b in localize.localize(seg, run, text) if b.suspiciousness > 0]))
+        preview = replace(report, blocks=[b for b in localize.localize(seg, run, text) if b.suspiciousness > 0])
+        traced(explain.for_people(preview, text))  # the same short sentences as every later publish
 
     # Only failures that reproduce untraced are localized and repaired; validation compares untraced runs.
     confirmed = confirm.confirm(request.path, text, seg, tests, run, settings, python=python, cancel=cancel,
