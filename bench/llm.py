@@ -57,7 +57,7 @@ def one(program: dict, corpus: Path, level: str, settings: Settings, store_dir: 
     tests = discover.discover(path, text)
     run = trace.run_tests(path, text, seg, tests, settings)
     row = {"id": program["id"], "level": level, "kind": program.get("kind", "")}
-    failing = [t for t in run.tests if t.outcome in ("failed", "error", "timeout")]
+    failing = [t for t in run.tests if t.failing]
     if not failing:
         return {**row, "skipped": "no visible test fails"}
     blocks = localize.localize(seg, run, text)

@@ -165,3 +165,17 @@ def test_inert_mutants_say_nothing_when_no_edit_anywhere_changed_a_failing_test(
     blocks = _scored(("f:B1", 0.9), ("f:B2", 0.6))
     ranked = rerank(blocks, [_mutant("f:B1")] * 6 + [_mutant("f:B2")] * 6, failing=1, passing=2)
     assert [(sb.block.id, sb.suspiciousness) for sb in ranked] == [("f:B1", 0.9), ("f:B2", 0.6)]
+
+
+def test_the_shared_vocabulary_of_outcomes_tests_and_test_ids():
+    from tracefix.model import is_failing, is_test, is_test_code, matches_test
+
+    assert [o for o in ("passed", "failed", "error", "timeout", "skipped", None) if is_failing(o)] == [
+        "failed", "error", "timeout"]
+    assert Result("t", "timeout").failing and not Result("t", "skipped").failing
+    assert is_test("test_a") and is_test("TestA.test_b") and not is_test("TestA.helper") and not is_test("mean")
+    # Test code is what is never blamed: tests and everything in a Test class, not the code under test.
+    assert is_test_code("TestA.helper") and is_test_code("test_a") and not is_test_code("Stack.push")
+    assert matches_test("t.py::TestA::test_b[1]", "test_b") and matches_test("t.py::TestA::test_b[1]", "TestA::test_b")
+    assert matches_test("t.py::test_b[1]", "test_b[1]") and matches_test("doctest:mean", "mean")
+    assert not matches_test("t.py::test_bc", "test_b") and not matches_test("t.py::test_b", "b")

@@ -30,8 +30,8 @@ from pathlib import Path
 from bench.projects.corpus import Baseline, Setup, patched, run
 from bench.projects.holdout import held_back
 from bench.projects.mutants import Bug
+from tracefix.model import is_failing
 
-FAILING = ("failed", "error")
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -154,9 +154,9 @@ def summarize_report(report: dict | None) -> dict:
     tests = report.get("tests", [])
     return {"tests_found": len(tests),
             "tests_run": sum(1 for t in tests if t.get("outcome") not in ("skipped", None)),
-            "failing_reported": [t["id"] for t in tests if t.get("outcome") in FAILING + ("timeout",)],
+            "failing_reported": [t["id"] for t in tests if is_failing(t.get("outcome"))],
             "failing_messages": [f"{t['id']}: {str(t.get('message', ''))[:200]}" for t in tests
-                                 if t.get("outcome") in FAILING + ("timeout",)][:3],
+                                 if is_failing(t.get("outcome"))][:3],
             "messages": report.get("messages", [])[:5],
             "timing_ms": report.get("timing_ms", {})}
 
@@ -189,7 +189,7 @@ def evaluate_bug(setup: Setup, base: Baseline, bug: Bug, tracefix: Tracefix, tim
         ids = node_ids(report or {}, setup.root)
         out["plain_ids"] = len(ids)
         plain = setup.pytest(ids, timeout=suite_timeout) if ids else None
-        really_failing = {t for t, o in (plain.outcomes.items() if plain else []) if o in FAILING}
+        really_failing = {t for t, o in (plain.outcomes.items() if plain else []) if is_failing(o)}
         out["plain_s"] = round(plain.seconds, 2) if plain else None
         confirmed = [t for t in out["failing_reported"] if t in really_failing and t in passed_before]
         doctests = [t for t in out["failing_reported"] if t.startswith("doctest:")]
@@ -249,7 +249,7 @@ def confirm_doctests(setup: Setup, rel: str, reported: list[str], buggy: str, ti
         return [n for n in on_bug if n.endswith(("." + name, "::" + name))]
 
     return [t for t in reported
-            if any(on_bug[n] in FAILING and on_pristine.get(n) == "passed" for n in ids(t.split(":", 1)[1]))]
+            if any(is_failing(on_bug[n]) and on_pristine.get(n) == "passed" for n in ids(t.split(":", 1)[1]))]
 
 
 def pristine_check(setup: Setup, base: Baseline, tracefix: Tracefix, module: str, timeout: float,

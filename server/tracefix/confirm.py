@@ -22,9 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from tracefix.config import Settings
-from tracefix.model import RunResult, Segmentation, TestCase, TestResult
-
-FAILING = ("failed", "error", "timeout")
+from tracefix.model import RunResult, Segmentation, TestCase, TestResult, is_failing
 TRACED_ONLY = "fails only when traced"
 UNTRACED_ONLY = "fails untraced but passes when traced"
 
@@ -39,7 +37,7 @@ class Confirmation:
     @property
     def reproduced(self) -> bool:
         """Some failure is real: there is something to localize and repair."""
-        return any(t.outcome in FAILING for t in self.baseline.tests)
+        return any(t.failing for t in self.baseline.tests)
 
 
 def confirm(path: str, text: str, seg: Segmentation, tests: list[TestCase], run: RunResult, settings: Settings,
@@ -48,7 +46,7 @@ def confirm(path: str, text: str, seg: Segmentation, tests: list[TestCase], run:
     """Re-run the failing tests of the traced ``run`` untraced and reconcile the two verdicts."""
     from tracefix import trace
 
-    failing = [t for t in run.tests if t.outcome in FAILING]
+    failing = [t for t in run.tests if t.failing]
     if not failing:
         return Confirmation(run, run.tests)
     if progress is not None:
@@ -83,7 +81,7 @@ def rerun_cases(failing: list[TestResult], tests: list[TestCase]) -> list[TestCa
 
 def _disagrees(traced: RunResult, untraced: RunResult) -> bool:
     after = {t.id: t.outcome for t in untraced.tests}
-    return any(t.outcome in FAILING and after.get(t.id) not in (None, *FAILING) for t in traced.tests)
+    return any(t.failing and after.get(t.id) is not None and not is_failing(after.get(t.id)) for t in traced.tests)
 
 
 def reconcile(traced: RunResult, untraced: RunResult, whole: bool) -> Confirmation:
@@ -101,12 +99,12 @@ def reconcile(traced: RunResult, untraced: RunResult, whole: bool) -> Confirmati
         if u is None:
             shown.append(t)
             kept.append(t)
-        elif t.outcome in FAILING and u.outcome not in FAILING:
+        elif t.failing and not u.failing:
             traced_only.append(t.id)
             shown.append(replace(t, outcome="error", message=traced_only_message(t, u), line=0,
                                  exception=None, comparison=None))
             kept.append(u)
-        elif whole and t.outcome not in FAILING and u.outcome in FAILING:
+        elif whole and not t.failing and u.failing:
             untraced_only.append(t.id)
             shown.append(replace(u, message=f"{UNTRACED_ONLY}: {u.message}"))
             kept.append(u)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from tracefix import child, projectcache
 from tracefix.config import Settings
 from tracefix.contract import Rec
-from tracefix.model import TestCase
+from tracefix.model import TestCase, is_failing, is_test, matches_test
 from tracefix.project import Project, module_name
 
 MAX_WALK_ENTRIES = 200_000
@@ -176,7 +176,7 @@ def _order_and_cap(project: Project, cases: list[TestCase], doc_rel: str, cap: i
     executed = projectcache.load_coverage(project)
 
     def rank(case: TestCase) -> int:
-        if last.get(case.id) in ("failed", "error", "timeout"):
+        if is_failing(last.get(case.id)):
             return 0
         files = executed.get(case.id)
         return 1 if files is None or doc_rel in files else 2
@@ -329,8 +329,8 @@ def match(wanted: str, tests: list[TestCase], collected: list[dict], project: Pr
         if as_file is not None:
             hits = [c for c in candidates.values() if c["file"] == as_file]
             return _cases(hits or [{"id": as_file, "file": as_file, "line": 0}], project), ""
-        hits = [c for c in candidates.values() if c["id"].split("::")[-1].split("[")[0] == wanted
-                or c["id"].split("::")[-1] == wanted]
+        # Node ids only: a bare name never means a doctest ("doctest:fn") here; statics matched exactly above.
+        hits = [c for c in candidates.values() if c["id"] == wanted or "::" in c["id"] and matches_test(c["id"], wanted)]
         if len({h["file"] for h in hits}) > 1:
             names = ", ".join(sorted(h["id"] for h in hits)[:5])
             return [], f"'{wanted}' names tests in several files ({names}); give the full node id"
@@ -372,7 +372,7 @@ def parse_source(text: str) -> ast.Module | None:
 def defines_tests(tree: ast.Module) -> bool:
     """Test functions or Test classes at the top of the module (what pytest would collect by default)."""
     for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and is_test(node.name):
             return True
         if isinstance(node, ast.ClassDef) and (node.name.startswith("Test") or _is_testcase(node)):
             return True

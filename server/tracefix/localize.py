@@ -17,9 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from tracefix.discover import parse_source as parse
-from tracefix.model import Block, RunResult, ScoredBlock, Segmentation, TestResult, Visit
-
-FAILING = ("failed", "error", "timeout")
+from tracefix.model import Block, RunResult, ScoredBlock, Segmentation, TestResult, Visit, is_test_code
 W_SPECTRUM, W_EVIDENCE = 0.45, 0.55
 TEST_CODE_FACTOR = 0.15  # the test's own code is rarely what the user wants fixed
 
@@ -39,11 +37,6 @@ class Failure:
     def note(self, block: str, strength: float, why: str) -> None:
         if block not in self.evidence or self.evidence[block][0] < strength:
             self.evidence[block] = (strength, why)
-
-
-def is_test_function(name: str) -> bool:
-    last = name.split(".")[-1]
-    return last.startswith("test") or name.split(".")[0].startswith("Test")
 
 
 def ochiai(ef: int, ep: int, total_failed: int) -> float:
@@ -83,7 +76,7 @@ def analyse_failure(result: TestResult, run: RunResult, seg: Segmentation, tree:
     if not exc_block and exc.get("line"):
         b = seg.block_at(int(exc["line"]))
         exc_block = b.id if b else None
-    if exc_block in blocks and not is_test_function(blocks[exc_block].function) \
+    if exc_block in blocks and not is_test_code(blocks[exc_block].function) \
             and exc.get("type") != "AssertionError":
         failure.site = exc_block
         env = _values_at(trace, exc_block)
@@ -95,7 +88,7 @@ def analyse_failure(result: TestResult, run: RunResult, seg: Segmentation, tree:
     failure.expected, failure.actual = split_comparison(result, trace)
     if failure.actual is not None:
         idx = max((i for i, (b, v) in enumerate(trace)
-                   if v.returned == failure.actual and b in blocks and not is_test_function(blocks[b].function)),
+                   if v.returned == failure.actual and b in blocks and not is_test_code(blocks[b].function)),
                   default=None)
         if idx is not None:
             bid, visit = trace[idx]
@@ -124,7 +117,7 @@ def _flow_back(failure: Failure, trace: list[tuple[str, Visit]], idx: int, block
         if visit.depth <= end.depth:
             break
         if bid in blocks and visit.depth == end.depth + 1 and visit.returned not in (None, "None") \
-                and not is_test_function(blocks[bid].function):
+                and not is_test_code(blocks[bid].function):
             failure.note(bid, 0.75 if _computes_return(tree, blocks[bid]) else 0.5,
                          f"Returned {short(visit.returned)} from {blocks[bid].function} in "
                                     f"{failure.test.id}, a value that flows into {what}")
@@ -133,7 +126,7 @@ def _flow_back(failure: Failure, trace: list[tuple[str, Visit]], idx: int, block
         if bid not in blocks or visit.depth < end.depth:
             break  # left the call that produced the value
         if visit.depth == end.depth + 1 and visit.returned not in (None, "None") \
-                and not is_test_function(blocks[bid].function):
+                and not is_test_code(blocks[bid].function):
             # A helper's return value is part of what this call computed.
             failure.note(bid, (0.75 if _computes_return(tree, blocks[bid]) else 0.5) * decay,
                          f"Returned {short(visit.returned)} from {blocks[bid].function} in "
@@ -241,7 +234,7 @@ def _reads_of(tree: ast.AST | None, block: Block, targets: set[str]) -> set[str]
 def localize(seg: Segmentation, run: RunResult, text: str) -> list[ScoredBlock]:
     """Blocks ranked by suspiciousness in [0, 1], most suspicious first, each with a rationale."""
     tree = parse(text)
-    failing = [t for t in run.tests if t.outcome in FAILING]
+    failing = [t for t in run.tests if t.failing]
     passing = [t for t in run.tests if t.outcome == "passed"]
     failures = [analyse_failure(t, run, seg, tree) for t in failing]
     scored = []
@@ -255,10 +248,10 @@ def localize(seg: Segmentation, run: RunResult, text: str) -> list[ScoredBlock]:
             best, why = max(hits, key=lambda h: h[0])
             best = min(1.0, best + 0.05 * (len(hits) - 1))  # agreement across failing tests
         score = W_SPECTRUM * spectrum + W_EVIDENCE * best
-        if is_test_function(block.function):
+        if is_test_code(block.function):
             score *= TEST_CODE_FACTOR
         counts = f"run by {ef} of {len(failing)} failing and {ep} of {len(passing)} passing tests"
-        if is_test_function(block.function):
+        if is_test_code(block.function):
             sentence = f"This is test code ({counts}); the bug is more likely in the code it calls."
         elif why:
             sentence = why + f"; {counts}."
@@ -278,7 +271,7 @@ def localize(seg: Segmentation, run: RunResult, text: str) -> list[ScoredBlock]:
 def failures(seg: Segmentation, run: RunResult, text: str) -> list[Failure]:
     """The per-test failure facts the repair and explanation stages reuse."""
     tree = parse(text)
-    return [analyse_failure(t, run, seg, tree) for t in run.tests if t.outcome in FAILING]
+    return [analyse_failure(t, run, seg, tree) for t in run.tests if t.failing]
 
 
 # ----------------------------------------------------------------------------------------------

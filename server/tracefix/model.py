@@ -6,12 +6,40 @@ schema 1. Lines are 1-based everywhere in this module; only the LSP layer and
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from tracefix.contract import Cut
 
 SCHEMA = 1
+
+# -- the vocabulary every stage shares (outcomes, what a test is, which tests a name means) ---------------
+
+# Outcomes of a test that did not pass: what localization and repair are about ("skipped" is not one).
+FAILING_OUTCOMES = ("failed", "error", "timeout")
+
+
+def is_failing(outcome: str | None) -> bool:
+    return outcome in FAILING_OUTCOMES
+
+
+def is_test(name: str) -> bool:
+    """A test function or method by pytest's default name: ``test*`` (``name`` may be qualified: ``TestA.test_b``)."""
+    return name.rsplit(".", 1)[-1].startswith("test")
+
+
+def is_test_code(name: str) -> bool:
+    """A test, or anything in a ``Test*`` class (its helpers): code that tests, never the code under test."""
+    return is_test(name) or name.split(".", 1)[0].startswith("Test")
+
+
+def matches_test(test_id: str, wanted: str) -> bool:
+    """Does ``wanted`` name the test ``test_id``: the full id, or its trailing parts (``test_b``, ``TestA::test_b``,
+    ``test_b[1]``; a parametrized test's bare name means every case; ``fn`` for ``doctest:fn``)?"""
+    if test_id == wanted:
+        return True
+    return re.search(r"(^|::|:)" + re.escape(wanted) + r"($|\[)", test_id) is not None
 
 
 @dataclass(frozen=True)
@@ -85,6 +113,10 @@ class TestResult:
     exception: dict[str, Any] | None = None  # {"type", "message", "line", "block"} when one escaped
     # For failing assertions that compare: {"left": repr, "right": repr, "op": "=="}.
     comparison: dict[str, str] | None = None
+
+    @property
+    def failing(self) -> bool:
+        return is_failing(self.outcome)
 
 
 @dataclass
@@ -210,7 +242,7 @@ class Report:
 
     @property
     def failing(self) -> list[TestResult]:
-        return [t for t in self.tests if t.outcome in ("failed", "error", "timeout")]
+        return [t for t in self.tests if t.failing]
 
 
 def _visits_for(report: Report, block_id: str) -> list[dict[str, Any]]:

@@ -11,8 +11,6 @@ import threading
 from tracefix.config import Settings
 from tracefix.model import RunResult, Segmentation, TestCase, Validation
 
-FAILING = ("failed", "error", "timeout")
-
 
 def compare(baseline: RunResult, candidate: RunResult) -> Validation:
     """What the candidate fixed and broke relative to the baseline run."""
@@ -20,7 +18,7 @@ def compare(baseline: RunResult, candidate: RunResult) -> Validation:
     fixed, broken = [], []
     for t in baseline.tests:
         now = after.get(t.id)
-        if t.outcome in FAILING and now == "passed":
+        if t.failing and now == "passed":
             fixed.append(t.id)
         elif t.outcome == "passed" and now != "passed":
             broken.append(t.id)

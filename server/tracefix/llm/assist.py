@@ -20,7 +20,6 @@ from tracefix.llm.parse import find_function, normalized, parse_fix, parse_verdi
 from tracefix.llm.splice import diff_and_edits, locate, replace_function
 from tracefix.model import Block, RunResult, ScoredBlock, Segmentation, Suggestion, TestCase, TestResult, Validation
 
-FAILING = ("failed", "error", "timeout")
 MAX_LESSONS = 3
 MAX_SUGGESTIONS = 3
 
@@ -123,7 +122,7 @@ class _Run:
     def _target(self) -> str | None:
         names = [sb.block.function for sb in self.result.blocks]
         for t in self.run.tests:
-            if t.outcome in FAILING and t.line:
+            if t.failing and t.line:
                 b = self.seg.block_at(t.line)
                 if b:
                     names.append(b.function)
@@ -133,7 +132,7 @@ class _Run:
         return None
 
     def _failing_test(self, run: RunResult, block_ids: set[str]) -> TestResult | None:
-        failing = [t for t in run.tests if t.outcome in FAILING]
+        failing = [t for t in run.tests if t.failing]
         for t in failing:
             if any(bid in block_ids for bid, _ in run.traces.get(t.id, [])):
                 return t

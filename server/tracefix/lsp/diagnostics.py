@@ -22,7 +22,7 @@ from pygls.workspace import PositionCodec
 
 from tracefix.lsp.positions import line_range
 from tracefix.lsp.state import Snapshot
-from tracefix.model import Report, ScoredBlock, TestResult, Visit
+from tracefix.model import Report, ScoredBlock, TestResult, Visit, is_test_code
 
 SOURCE = "tracefix"
 CODE_BUG = "suspect-block"
@@ -30,12 +30,6 @@ CODE_TEST = "failing-test"
 MAX_SUSPECTS = 3
 MAX_RELATED = 6
 _CODES_DOC = Path(__file__).with_name("codes.md")
-
-
-def is_test_code(function: str) -> bool:
-    from tracefix.localize import is_test_function  # the engine's own rule, so both sides agree
-
-    return is_test_function(function)
 
 
 def ranked(report: Report) -> list[ScoredBlock]:

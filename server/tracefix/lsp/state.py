@@ -8,13 +8,10 @@ how a fix computed for version N is refused at version N+1.
 from __future__ import annotations
 
 import asyncio
-import re
 import threading
 from dataclasses import dataclass, field
 
-from tracefix.model import Report, Suggestion, TestResult, Visit
-
-FAILING = ("failed", "error", "timeout")
+from tracefix.model import Report, Suggestion, TestResult, Visit, matches_test
 
 
 @dataclass
@@ -31,7 +28,7 @@ class Snapshot:
         return self.text.splitlines() or [""]
 
     def failing(self) -> list[TestResult]:
-        return [t for t in self.report.tests if t.outcome in FAILING]
+        return [t for t in self.report.tests if t.failing]
 
     def trace_test(self) -> str | None:
         """The test whose values are displayed: the user's pick, else the first failing one with a trace."""
@@ -82,17 +79,10 @@ class DocState:
     handed_out: dict[str, dict] = field(default_factory=dict)
 
 
-def matches_test(test_id: str, wanted: str) -> bool:
-    """Does ``wanted`` (a full id or a bare function name) name ``test_id``?"""
-    if test_id == wanted:
-        return True
-    return re.search(r"(^|::|:)" + re.escape(wanted) + r"($|\[)", test_id) is not None
-
-
 def pick_test(report: Report, wanted: str | None) -> str | None:
     """Resolve a user-supplied test id/name against a report, failing tests first."""
     if not wanted:
         return None
     found = [t for t in report.tests if matches_test(t.id, wanted)]
-    found.sort(key=lambda t: t.outcome not in FAILING)
+    found.sort(key=lambda t: not t.failing)
     return found[0].id if found else None

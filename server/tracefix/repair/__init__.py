@@ -28,7 +28,7 @@ from tracefix.repair.generate import candidates
 from tracefix.repair.overfit import Baseline, overfitting
 from tracefix.repair.search import Mutant, Outcome, search
 from tracefix.repair.source import Candidate
-from tracefix.validate import FAILING, compare, is_improvement, rank_key
+from tracefix.validate import compare, is_improvement, rank_key
 
 MAX_SUGGESTIONS = 3
 
@@ -54,14 +54,14 @@ def repair_and_rank(path: str, text: str, seg: Segmentation, tests: list[TestCas
     """Validated suggestions, best first, and the blocks re-ranked by what the candidate runs showed."""
     cancel = cancel or threading.Event()
     progress = progress or (lambda _m, _p: None)
-    if cancel.is_set() or settings.max_candidates <= 0 or not any(t.outcome in FAILING for t in run.tests):
+    if cancel.is_set() or settings.max_candidates <= 0 or not any(t.failing for t in run.tests):
         return Repaired([], blocks)
     start = time.monotonic()
     deadline = start + settings.repair_seconds
     mutants: list[Mutant] = []
     outcomes, tried = _round(path, text, seg, tests, run, blocks, settings, python, cancel, progress, deadline,
                              settings.max_candidates, mutants)
-    failing = sum(1 for t in run.tests if t.outcome in FAILING)
+    failing = sum(1 for t in run.tests if t.failing)
     if _incomplete(outcomes, failing, cancel, deadline):
         more, tried2 = _combine_partials(path, text, seg, tests, run, outcomes, settings, python, cancel, progress,
                                          deadline)
@@ -116,7 +116,7 @@ def _rank_key(text: str, o: Outcome) -> tuple:
 
 def _all_pass(o: Outcome) -> bool:
     """No test fails with the fix (skipped and xfailed tests of a real suite neither pass nor fail)."""
-    return not any(t.outcome in FAILING for t in o.run.tests)
+    return not any(t.failing for t in o.run.tests)
 
 
 def _incomplete(outcomes: list[Outcome], failing: int, cancel: threading.Event, deadline: float) -> bool:
@@ -181,7 +181,7 @@ def _second_round(path, text, seg, tests, run, outcomes, settings, python, cance
     mid_text = first.candidate.new_text
     mid_seg = segment.segment(mid_text)
     mid_run = trace.run_tests(path, mid_text, mid_seg, tests, settings, python=python, cancel=cancel)
-    if mid_run.error or not any(t.outcome in FAILING for t in mid_run.tests):
+    if mid_run.error or not any(t.failing for t in mid_run.tests):
         return [], 0
     mid_blocks = localize(mid_seg, mid_run, mid_text)
     found, tried = _round(path, mid_text, mid_seg, tests, mid_run, mid_blocks, settings, python, cancel,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tracefix.localize import Failure, owners
-from tracefix.model import Block, RunResult, Segmentation
+from tracefix.model import Block, RunResult, Segmentation, is_failing
 from tracefix.repair.evaluate import env_from
 from tracefix.repair.source import Source
 
@@ -115,7 +115,7 @@ class Context:
         passing: list[dict[str, Any]] = []
         for test_id, seq in self.run.traces.items():
             kind = outcome.get(test_id)
-            bucket = failing if kind in ("failed", "error", "timeout") else passing if kind == "passed" else None
+            bucket = failing if is_failing(kind) else passing if kind == "passed" else None
             if bucket is None:
                 continue
             for bid, visit in seq:

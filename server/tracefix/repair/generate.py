@@ -12,8 +12,7 @@ import ast
 import warnings
 from typing import Iterable
 
-from tracefix.localize import is_test_function
-from tracefix.model import ScoredBlock
+from tracefix.model import ScoredBlock, is_test_code
 from tracefix.repair import conversions, names, structure
 from tracefix.repair import operators as ops
 from tracefix.repair.context import Context
@@ -26,7 +25,7 @@ RANK_DECAY = 0.88
 
 def candidates(ctx: Context, blocks: list[ScoredBlock], path: str = "<doc>") -> list[Candidate]:
     """All compiling candidates for the top blocks, best first, one per distinct resulting text."""
-    ranked = [sb for sb in blocks if sb.suspiciousness > 0 and not is_test_function(sb.block.function)][:TOP_BLOCKS]
+    ranked = [sb for sb in blocks if sb.suspiciousness > 0 and not is_test_code(sb.block.function)][:TOP_BLOCKS]
     best: dict[str, Candidate] = {}
     exc_lines = {int(f.test.exception["line"]): f.test.exception for f in ctx.failures
                  if f.test.exception and f.test.exception.get("line") and f.site}

@@ -15,8 +15,8 @@ import threading
 from typing import Any
 
 from tracefix.config import Settings
-from tracefix.localize import Failure, is_test_function
-from tracefix.model import RunResult, TestCase
+from tracefix.localize import Failure
+from tracefix.model import RunResult, TestCase, is_test_code
 from tracefix.repair.evaluate import Unknown, literal
 
 HARNESS = "_tracefix_neighbours"
@@ -32,7 +32,7 @@ def failing_call(run: RunResult, failures: list[Failure], tree: ast.Module | Non
              and not (n.args.vararg or n.args.kwarg or n.args.kwonlyargs or n.args.posonlyargs)}
     for f in failures:
         visits = [(b.rsplit(":", 1)[0], v) for b, v in run.traces.get(f.test.id, [])]
-        visits = [(fn, v) for fn, v in visits if not is_test_function(fn)]
+        visits = [(fn, v) for fn, v in visits if not is_test_code(fn)]
         if not visits:
             continue
         top = min(v.depth for _, v in visits)

@@ -22,8 +22,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from tracefix.config import Settings
-from tracefix.localize import Failure, is_test_function
-from tracefix.model import RunResult, Segmentation, TestCase
+from tracefix.localize import Failure
+from tracefix.model import RunResult, Segmentation, TestCase, is_test_code
 from tracefix.repair import neighbours
 from tracefix.repair.evaluate import Unknown, literal
 from tracefix.repair.search import Outcome
@@ -115,7 +115,7 @@ def _returns(visits) -> Counter:
     out: Counter = Counter()
     for block_id, visit in visits:
         function = block_id.rsplit(":", 1)[0]
-        if visit.returned is not None and not is_test_function(function):
+        if visit.returned is not None and not is_test_code(function):
             out[(function, visit.returned)] += 1
     return out
 
@@ -161,7 +161,7 @@ def _test_values(run: RunResult, failures: list[Failure]) -> set[tuple]:
         seen_calls = set()
         for block_id, visit in run.traces.get(f.test.id, []):
             function = block_id.rsplit(":", 1)[0]
-            if is_test_function(function) or (function, visit.call) in seen_calls:
+            if is_test_code(function) or (function, visit.call) in seen_calls:
                 continue
             seen_calls.add((function, visit.call))
             for text in visit.before.values():

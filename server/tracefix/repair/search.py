@@ -18,7 +18,7 @@ from typing import Callable
 from tracefix.config import Settings
 from tracefix.model import RunResult, Segmentation, TestCase, Validation
 from tracefix.repair.source import Candidate
-from tracefix.validate import FAILING, is_improvement, validate
+from tracefix.validate import is_improvement, validate
 
 
 @dataclass
@@ -43,7 +43,7 @@ def touched(baseline: RunResult, candidate: RunResult) -> int:
     """Failing tests of ``baseline`` that end differently under ``candidate`` (outcome or message)."""
     after = {t.id: (t.outcome, _stable(t.message)) for t in candidate.tests}
     return sum(1 for t in baseline.tests
-               if t.outcome in FAILING and after.get(t.id) != (t.outcome, _stable(t.message)))
+               if t.failing and after.get(t.id) != (t.outcome, _stable(t.message)))
 
 
 def _stable(message: str) -> str:
@@ -56,7 +56,7 @@ def search(path: str, seg: Segmentation, tests: list[TestCase], baseline: RunRes
            progress: Callable[[str, int], None], mutants: list[Mutant] | None = None
            ) -> tuple[list[Outcome], int]:
     """(strict improvements found, candidates validated); every finished run is appended to ``mutants``."""
-    failing = sum(1 for t in baseline.tests if t.outcome in FAILING)
+    failing = sum(1 for t in baseline.tests if t.failing)
     # A mutation can turn a loop infinite; don't let one candidate eat the whole budget. The
     # traced baseline is slower than an untraced re-run, so a few times its duration is ample.
     settings = replace(settings, timeout=min(settings.timeout, max(5.0, 3 * baseline.duration_ms / 1000)))
