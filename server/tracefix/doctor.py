@@ -51,8 +51,8 @@ def protections() -> list[tuple[str, bool, str]]:
     jail.append(("no network (network namespace)", not why, why))
     if why:  # without the jail, the child confines itself where the kernel offers Landlock
         abi, no_landlock = _landlock()
-        jail.append((f"writes confined to the run's scratch (Landlock ABI {abi})" if abi else
-                     "writes confined to the run's scratch (Landlock)", bool(abi), no_landlock))
+        what = "writes confined to the run's scratch and /dev/null, ttys (not /dev/shm)"
+        jail.append((f"{what} (Landlock ABI {abi})" if abi else f"{what} (Landlock)", bool(abi), no_landlock))
         jail.append(("the unsaved buffer served by an import hook (the file on disk is never written)", True, ""))
     root = os.geteuid() == 0 if hasattr(os, "geteuid") else False
     nproc = ("process-count limit (RLIMIT_NPROC)", not root,
