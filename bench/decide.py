@@ -218,8 +218,9 @@ def isotonic(labels: list[bool]) -> list[float]:
     return [m for m, c in blocks for _ in range(int(c))]
 
 
-def wilson_lower(rate: float, n: int, z: float = WILSON_Z) -> float:
+def wilson_lower(rate: float, n: int, z: float | None = None) -> float:
     """Lower end of the Wilson score interval of a proportion ``rate`` observed ``n`` times."""
+    z = WILSON_Z if z is None else z
     if n <= 0:
         return 0.0
     centre = rate + z * z / (2 * n)
