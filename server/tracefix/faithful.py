@@ -2,8 +2,8 @@
 
 An explanation may quote two kinds of things: *values* ("1.5", "'B'", "[1, 2, 3]") and *code*
 (names, expressions). A value must occur in the evidence of the failing test — the reprs its
-trace recorded, its message, its comparison, its exception — or in the document; a name must
-occur in the document (before or after the edit). Counts that describe the re-run ("all 3 tests",
+trace recorded, its id, message, comparison and exception — or in the document; so must a name
+(the document before or after the edit, or that evidence). Counts that describe the re-run ("all 3 tests",
 "2 of 3 failing tests", "line 8") are the tool's own measurements, not quotes, and are skipped.
 The LLM's prose is checked with the same rules, so a model that invents a value is caught.
 """
@@ -33,7 +33,8 @@ class Evidence:
         self._values = "\n".join(v for v in values if v)
         self._code = "\n".join(docs)
         self._squeezed = re.sub(r"\s+", "", self._code)
-        self._names = set(_IDENT.findall(self._code))
+        # Names may also come from the failing test's own record (its id, a message naming a function).
+        self._names = set(_IDENT.findall(self._code)) | set(_IDENT.findall(self._values))
 
     def has_name(self, name: str) -> bool:
         return name in self._names or name in _KNOWN
