@@ -172,7 +172,7 @@ def statement(line_text: str) -> tuple[str, ast.stmt | None]:
         src += " pass"
     try:
         body = ast.parse(src).body
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError):  # null bytes, absurd nesting: not a statement here
         return src, None
     return src, body[0] if len(body) == 1 else None
 
@@ -541,22 +541,27 @@ def finish(report: Report, text: str) -> None:
     if facts.seg is None or facts.run is None or not facts.failures:
         return
     for s in report.suggestions:
-        if s.validation is None or s.details:
-            continue
-        tests = [f.test for f in facts.failures if f.test.id in s.validation.fixed] or \
-            [f.test for f in facts.failures]
-        evidence = facts.evidence(tests, s.new_text)
-        details = s.explanation
-        if s.origin == "llm":
-            prose = re.split(r"\s*Re-running the tests with this change", s.explanation, maxsplit=1)[0].strip()
-            bad = unsupported(prose, evidence)
-            s.features["llm_prose"] = "dropped" if bad else "kept"
-            if bad:  # the model said something the run does not show: keep it out of every surface
-                s.features["llm_unsupported"] = bad[:5]
-                details = f"Re-running the tests with this change: {s.validation.passed} of " \
-                          f"{s.validation.total} tests pass."
-        s.explanation = fix_explanation(text, s.new_text, facts.seg, facts.run.traces, facts.failures,
-                                        s.validation, evidence) or s.explanation
-        s.details = details
-        s.features["explanation_source"] = "trace"
+        if s.validation is not None and not s.details:
+            _explain_fix(facts, s)
     report.blocks = describe_blocks(facts, report.blocks)
+
+
+def _explain_fix(facts: _Facts, s) -> None:
+    v = s.validation
+    tests = [f.test for f in facts.failures if f.test.id in v.fixed] or [f.test for f in facts.failures]
+    evidence = facts.evidence(tests, s.new_text)
+    details = s.explanation
+    if s.origin == "llm":
+        prose = re.split(r"\s*Re-running the tests with this change", s.explanation, maxsplit=1)[0].strip()
+        bad = unsupported(prose, evidence)
+        s.features["llm_prose"] = "dropped" if bad else "kept"
+        if bad:  # the model said something the run does not show: keep it out of every surface
+            s.features["llm_unsupported"] = bad[:5]
+            details = f"Re-running the tests with this change: {v.passed} of {v.total} tests pass."
+    try:
+        short_text = fix_explanation(facts.text, s.new_text, facts.seg, facts.run.traces, facts.failures, v, evidence)
+    except Exception:  # noqa: BLE001 - a sentence must never cost the user a validated fix
+        short_text = ""
+    s.explanation = short_text or f"With the edit, {rerun_clause(v, len(facts.failures))}."
+    s.details = details
+    s.features["explanation_source"] = "trace" if short_text else "rerun-only"
