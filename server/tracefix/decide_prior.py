@@ -1,6 +1,6 @@
 """Prior of the decide model. Written by `python bench/decide.py --fit`; do not edit by hand.
 
-weights: MAP logistic regression (Gaussian prior, variance 4) on the validated suggestions of the
+weights: MAP logistic regression (Gaussian prior, variance 0.25) on the validated suggestions of the
 corpus (label = passes the hidden tests) and of real projects (label = the whole suite passes);
 operators: per-operator (correct, validated) counts;
 calibration: [precision target, lowest threshold reaching it] from 5-fold out-of-fold predictions.
@@ -14,195 +14,195 @@ PRIOR = {
         ],
         [
             0.5,
-            0.0566
+            0.2141
         ],
         [
             0.51,
-            0.0573
+            0.2251
         ],
         [
             0.52,
-            0.0618
+            0.2253
         ],
         [
             0.53,
-            0.0638
+            0.2299
         ],
         [
             0.54,
-            0.0664
+            0.2379
         ],
         [
             0.55,
-            0.0756
+            0.24
         ],
         [
             0.56,
-            0.0807
+            0.2439
         ],
         [
             0.57,
-            0.0847
+            0.2441
         ],
         [
             0.58,
-            0.0878
+            0.251
         ],
         [
             0.59,
-            0.0888
+            0.2527
         ],
         [
             0.6,
-            0.0891
+            0.257
         ],
         [
             0.61,
-            0.0953
+            0.2602
         ],
         [
             0.62,
-            0.0976
+            0.2631
         ],
         [
             0.63,
-            0.0988
+            0.2704
         ],
         [
             0.64,
-            0.1032
+            0.281
         ],
         [
             0.65,
-            0.1155
+            0.286
         ],
         [
             0.66,
-            0.1169
+            0.2897
         ],
         [
             0.67,
-            0.1291
+            0.2922
         ],
         [
             0.68,
-            0.1479
+            0.2928
         ],
         [
             0.69,
-            0.1486
+            0.2952
         ],
         [
             0.7,
-            0.1538
+            0.3004
         ],
         [
             0.71,
-            0.1547
+            0.3151
         ],
         [
             0.72,
-            0.1551
+            0.3151
         ],
         [
             0.73,
-            0.1556
+            0.3222
         ],
         [
             0.74,
-            0.1566
+            0.3261
         ],
         [
             0.75,
-            0.1642
+            0.3353
         ],
         [
             0.76,
-            0.1758
+            0.3451
         ],
         [
             0.77,
-            0.1786
+            0.3648
         ],
         [
             0.78,
-            0.1946
+            0.3662
         ],
         [
             0.79,
-            0.2001
+            0.3685
         ],
         [
             0.8,
-            0.2024
+            0.3729
         ],
         [
             0.81,
-            0.2067
+            0.3762
         ],
         [
             0.82,
-            0.2167
+            0.3874
         ],
         [
             0.83,
-            0.2271
+            0.3987
         ],
         [
             0.84,
-            0.2352
+            0.4102
         ],
         [
             0.85,
-            0.2536
+            0.4175
         ],
         [
             0.86,
-            0.2974
+            0.4311
         ],
         [
             0.87,
-            0.3314
+            0.4366
         ],
         [
             0.88,
-            0.3549
+            0.4432
         ],
         [
             0.89,
-            0.3604
+            0.4571
         ],
         [
             0.9,
-            0.6046
+            0.5102
         ],
         [
             0.91,
-            1.0
+            0.7077
         ],
         [
             0.92,
-            1.0
+            0.7703
         ],
         [
             0.93,
-            1.0
+            0.7805
         ],
         [
             0.94,
-            1.0
+            0.7874
         ],
         [
             0.95,
-            1.0
+            0.7927
         ],
         [
             0.96,
-            1.0
+            0.8044
         ],
         [
             0.97,
-            1.0
+            0.8049
         ],
         [
             0.98,
@@ -284,23 +284,23 @@ PRIOR = {
     "overall_rate": 0.4968,
     "weights": {
         "agreement": 0.0,
-        "all_pass": 3.816,
-        "bias": -2.3273,
-        "const_return": 0.6755,
-        "deletes": -0.2102,
-        "drift": -0.0913,
-        "fixed_frac": 1.5257,
-        "inv_rank": 0.183,
+        "all_pass": 2.0016,
+        "bias": -0.9887,
+        "const_return": 0.1503,
+        "deletes": -0.0432,
+        "drift": -0.0151,
+        "fixed_frac": 0.8923,
+        "inv_rank": 0.066,
         "llm": 0.0,
-        "log_lines": -1.3393,
-        "log_tokens": 0.0687,
-        "multi_edit": 0.499,
-        "nb_changed": -0.8015,
+        "log_lines": -0.6244,
+        "log_tokens": -0.3893,
+        "multi_edit": 0.0652,
+        "nb_changed": -0.097,
         "nb_errors": 0.0,
-        "op_prior": 0.1776,
-        "rival": -1.6761,
-        "test_literal": -0.5731,
-        "top_block": 0.8919,
+        "op_prior": 0.2594,
+        "rival": -0.1375,
+        "test_literal": -0.1282,
+        "top_block": 0.5205,
         "user_op": 1.0
     }
 }
