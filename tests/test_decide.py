@@ -21,7 +21,9 @@ def suggestion(sid="s1", operator="comparison", fixed=1, broken=0, total=4, pass
                rank=0, top=True, origin="template", agreement=None, title=None) -> Suggestion:
     features = {"operator": operator, "edit_lines": lines, "edit_tokens": tokens, "block_rank": rank,
                 "in_top_block": top, "tests_fixed": fixed, "tests_total": total, "tests_broken": broken,
-                "origin": origin}
+                "origin": origin,
+                # The run's failing tests, as decide() would record them: those fixed and those left failing.
+                "tests_failing": fixed + max(0, total - passed)}
     if agreement is not None:
         features["sample_agreement"] = agreement
     return Suggestion(id=sid, origin=origin, title=title or f"fix {sid}", explanation="", diff="",
@@ -290,7 +292,9 @@ def test_skipped_tests_of_a_real_suite_do_not_count_as_still_failing():
     assert d.vector({**f, "tests_failing": 1})[fixed_frac] == 1.0
     assert d.vector({**f, "tests_failing": 3})[all_pass] == 0.0  # two failing tests left
     # decide() takes the failing count from the run it decides for.
-    r = Report(file="x.py", python="3.12", blocks=[], suggestions=[suggestion(fixed=1, total=4, passed=2)],
+    s = suggestion(fixed=1, total=4, passed=2)
+    del s.features["tests_failing"]  # as repair hands it over: decide() reads it off the run
+    r = Report(file="x.py", python="3.12", blocks=[], suggestions=[s],
                tests=[Result("a", "passed"), Result("b", "skipped"), Result("c", "xfailed"), Result("d", "failed")])
     d.decide(r, Settings(precision=0.0))
     s = r.suggestions[0]
