@@ -363,15 +363,27 @@ def change_of(text: str, new_text: str) -> Change | None:
     return Change(line=i1 + 1, old=old, new=new, more=len(groups) - 1)
 
 
-def rerun_clause(v: Validation, failing: int) -> str:
+@dataclass
+class Rerun:
+    """What the re-run showed, as the subject of "… pass(es)"."""
+
+    subject: str  # "all 3 tests", "the test", "2 of 3 failing tests"
+    plural: bool = True
+    tail: str = ""  # " without breaking any" when not every test passes
+
+    def __str__(self) -> str:  # "all 3 tests pass", "the test passes"
+        return f"{self.subject} pass{'' if self.plural else 'es'}{self.tail}"
+
+
+def rerun_clause(v: Validation, failing: int) -> Rerun:
     if v.passed == v.total:
-        return f"all {v.total} tests pass"
-    return f"{len(v.fixed)} of {failing} failing tests pass without breaking any"
+        return Rerun(f"all {v.total} tests") if v.total != 1 else Rerun("the test", plural=False)
+    return Rerun(f"{len(v.fixed)} of {failing} failing tests", tail=" without breaking any")
 
 
-def fix_sentence(clause: str, fx: str, rerun: str) -> str:
+def fix_sentence(clause: str, fx: str, rerun: Rerun) -> str:
     """``Changing `a` to `b` makes it true, and all 3 tests pass.`` or ``… makes all 3 tests pass.``"""
-    return f"{clause}{fx}, and {rerun}." if fx else f"{clause} makes {rerun}."
+    return f"{clause}{fx}, and {rerun}." if fx else f"{clause} makes {rerun.subject} pass{rerun.tail}."
 
 
 def edit_clause(ch: Change) -> tuple[str, str, str]:
