@@ -46,7 +46,9 @@ DATA = [os.path.join(ROOT, "bench", "results", name)
 OUT_JSON = os.path.join(ROOT, "bench", "results", "decide.json")
 OUT_PNG = os.path.join(ROOT, "bench", "results", "decide.png")
 PRIOR_PY = os.path.join(ROOT, "server", "tracefix", "decide_prior.py")
-FIT_VAR = 0.25  # prior variance of each weight: ~150 rows and 17 weights need firm shrinkage (CV: 4.0 → 0.88, 0.25 → 0.90)
+# Prior variance of each weight: ~150 rows for 17 weights need firm shrinkage (CV precision at the default
+# knob 0.88 with variance 4, 0.90 with 0.25).
+FIT_VAR = 0.25
 # user_op is 0 on the corpus: nothing to fit. log_tests is left at 0: corpus programs have 2-8 tests, so
 # its fitted weight (negative: the 8-test student programs are the hard ones) would be extrapolated to
 # real suites of hundreds, where more tests passing is more evidence for a fix, not less.
@@ -165,9 +167,11 @@ def _solve(a: list[list[float]], b: list[float]) -> list[float]:
 
 
 def predict(prior: dict[str, Any], rows: list[dict]) -> list[float]:
-    """P(accept) as decide() computes it for a user with no history; unvalidated rows get 0."""
+    """P(accept) as decide() computes it for a user with no history; rows it never shows (unvalidated, or
+    ambiguous between rival fixes) get 0."""
     post = D.Posterior.from_prior(prior)
-    return [post.predict(D.vector(r["features"], (0, 0), prior)) if r["validated"] else 0.0 for r in rows]
+    return [post.predict(D.vector(r["features"], (0, 0), prior))
+            if r["validated"] and not D.ambiguous(r["features"]) else 0.0 for r in rows]
 
 
 def oof(rows: list[dict], k: int, salt: str) -> list[float]:

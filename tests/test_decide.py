@@ -299,3 +299,16 @@ def test_skipped_tests_of_a_real_suite_do_not_count_as_still_failing():
     d.decide(r, Settings(precision=0.0))
     s = r.suggestions[0]
     assert s.features["tests_failing"] == 1 and "every failing test passes" in s.reason
+
+
+def test_rival_fixes_in_other_blocks_are_held_as_ambiguous_unless_the_knob_is_zero():
+    for precision, shown in ((0.9, False), (0.0, True)):
+        s = strong()
+        s.features["rivals"] = 1
+        r = report(s)
+        d.decide(r, Settings(precision=precision))
+        assert s.shown is shown and s.p_accept > 0
+        assert (s.reason == d.AMBIGUOUS) is not shown
+    lone = report(strong())
+    d.decide(lone, Settings(precision=0.9))
+    assert lone.suggestions[0].reason != d.AMBIGUOUS

@@ -6,6 +6,8 @@ A cascade, cheapest first:
      results), no failing test and just rejected (here, in ``decide``). ``should_hold`` states
      the same cascade as one function; only its tests call it;
   2. not validated (fixes no failing test, or breaks a passing one) → never shown;
+  2b. ambiguous (another validated fix in another block also leaves no test failing: the tests
+     do not say which one is meant) → held, unless the knob is at 0;
   3. P(correct and accepted) from a small Bayesian logistic model over the suggestion's
      features and the user's own acceptance rate for this operator kind;
   4. shown iff P ≥ threshold(settings.precision), the threshold read from a calibration
@@ -87,6 +89,14 @@ def validated(s: Suggestion) -> tuple[bool, str]:
     if fixed < 1:
         return False, "not validated: fixes no failing test"
     return True, ""
+
+
+AMBIGUOUS = "another fix, in another block, also makes every failing test pass: the tests do not say which is meant"
+
+
+def ambiguous(features: dict[str, Any]) -> bool:
+    """Rival fixes (repair's ``rivals``): abstaining beats a coin toss between two places."""
+    return _num(features, "rivals") > 0
 
 
 # ----------------------------------------------------------------------------------------------
@@ -307,6 +317,8 @@ def decide(report: Report, settings: Settings, store: FeedbackStore | None = Non
         p = post.predict(vector(s.features, counts.get(op, (0, 0))))
         if store is not None and _rejected(store, s.features["key"]):
             _set(s, p, False, "you rejected this fix a moment ago", "low")
+        elif settings.precision > 0 and ambiguous(s.features):
+            _set(s, p, False, AMBIGUOUS, "low")
         elif p >= high_at:
             _set(s, p, True, _because(s, p, show_at), "high")
         elif p >= show_at:
