@@ -81,6 +81,7 @@ class Session:
         self.client = LanguageClient("tracefix-bench", "1")
         self.published: list[tuple[float, types.PublishDiagnosticsParams]] = []
         self.logs: list[str] = []
+        self.since = 0  # where the current document's log starts: each document's versions start at 1
         c = self.client
 
         @c.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
@@ -136,12 +137,13 @@ class Session:
 
     def open(self, path: Path) -> str:
         uri = path.as_uri()
+        self.since = len(self.logs)
         self.client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
             uri=uri, language_id="python", version=1, text=path.read_text())))
         return uri
 
     def run_done(self, version: int, count: int = 1) -> bool:
-        return sum(f"run of version {version} took" in m for m in self.logs) >= count
+        return sum(f"run of version {version} took" in m for m in self.logs[self.since:]) >= count
 
     async def edit_and_save(self, uri: str, version: int) -> tuple[float, float]:
         """Append a comment line (a new version), save, and return ms until its first diagnostics arrive and
@@ -187,7 +189,6 @@ async def save_latency(tmp: Path, files: list[str], saves: int, settings: dict) 
     out = {}
     try:
         for name in files:
-            since = len(session.logs)  # every file's versions start again at 1
             uri = session.open(tmp / name)
             await session.wait(lambda: session.run_done(1))  # the open run warms everything up
             pairs = [await session.edit_and_save(uri, v) for v in range(2, saves + 2)]
@@ -195,7 +196,7 @@ async def save_latency(tmp: Path, files: list[str], saves: int, settings: dict) 
             out[name] = {"median_ms": statistics.median(times), "p95_ms": pct(times, 95),
                          "min_ms": min(times), "n": len(times),
                          "final_median_ms": statistics.median(final for _, final in pairs),
-                         "stage_median_ms": stages(session.logs[since:], range(2, saves + 2))}
+                         "stage_median_ms": stages(session.logs[session.since:], range(2, saves + 2))}
     finally:
         await session.stop()
     return out
