@@ -287,14 +287,17 @@ def test_neighbouring_inputs_show_a_fix_that_raises_outside_the_failing_input(tm
 
 
 def test_fixes_that_pass_everything_in_different_blocks_are_rivals():
-    from tracefix.model import RunResult, Validation
+    from tracefix.model import RunResult, TestResult, Validation
     from tracefix.repair import rivals
     from tracefix.repair.search import Outcome
     from tracefix.repair.source import Candidate
 
     def outcome(block, passed):
         cand = Candidate(0, 0, "", "op", 1, "", "", "", 1.0, block=block)
-        return Outcome(cand, Validation(["t"], [], passed, 3), RunResult("3", []))
+        # A skipped test neither passes nor fails: it does not stop a fix from leaving no test failing.
+        tests = [TestResult(f"t{i}", "passed" if i < passed else "failed") for i in range(3)]
+        run = RunResult("3", tests + [TestResult("t_skip", "skipped")])
+        return Outcome(cand, Validation(["t"], [], passed, 4), run)
 
     here, there, also_here, partial = outcome("f:B1", 3), outcome("f:B2", 3), outcome("f:B1", 3), outcome("f:B3", 2)
     every = [here, there, also_here, partial]
