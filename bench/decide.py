@@ -168,10 +168,10 @@ def _solve(a: list[list[float]], b: list[float]) -> list[float]:
 
 def predict(prior: dict[str, Any], rows: list[dict]) -> list[float]:
     """P(accept) as decide() computes it for a user with no history; rows it never shows (unvalidated, or
-    ambiguous between rival fixes) get 0."""
+    held whatever the score: rival fixes, deletions) get 0."""
     post = D.Posterior.from_prior(prior)
     return [post.predict(D.vector(r["features"], (0, 0), prior))
-            if r["validated"] and not D.ambiguous(r["features"]) else 0.0 for r in rows]
+            if r["validated"] and not D.hold_reason(r["features"]) else 0.0 for r in rows]
 
 
 def oof(rows: list[dict], k: int, salt: str) -> list[float]:

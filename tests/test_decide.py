@@ -301,14 +301,15 @@ def test_skipped_tests_of_a_real_suite_do_not_count_as_still_failing():
     assert s.features["tests_failing"] == 1 and "every failing test passes" in s.reason
 
 
-def test_rival_fixes_in_other_blocks_are_held_as_ambiguous_unless_the_knob_is_zero():
+@pytest.mark.parametrize("feature, value, reason", [("rivals", 1, d.AMBIGUOUS), ("deletes_code", True, d.DELETES)])
+def test_rival_fixes_and_deletions_are_held_unless_the_knob_is_zero(feature, value, reason):
     for precision, shown in ((0.9, False), (0.0, True)):
         s = strong()
-        s.features["rivals"] = 1
+        s.features[feature] = value
         r = report(s)
         d.decide(r, Settings(precision=precision))
         assert s.shown is shown and s.p_accept > 0
-        assert (s.reason == d.AMBIGUOUS) is not shown
+        assert (s.reason == reason) is not shown
     lone = report(strong())
     d.decide(lone, Settings(precision=0.9))
     assert lone.suggestions[0].reason != d.AMBIGUOUS

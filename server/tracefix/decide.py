@@ -6,8 +6,9 @@ A cascade, cheapest first:
      results), no failing test and just rejected (here, in ``decide``). ``should_hold`` states
      the same cascade as one function; only its tests call it;
   2. not validated (fixes no failing test, or breaks a passing one) → never shown;
-  2b. ambiguous (another validated fix in another block also leaves no test failing: the tests
-     do not say which one is meant) → held, unless the knob is at 0;
+  2b. held, unless the knob is at 0: ambiguous (another validated fix in another block also
+     leaves no test failing: the tests do not say which one is meant), or the fix removes
+     statements (passing the tests by deleting code is the classic overfit);
   3. P(correct and accepted) from a small Bayesian logistic model over the suggestion's
      features and the user's own acceptance rate for this operator kind;
   4. shown iff P ≥ threshold(settings.precision), the threshold read from a calibration
@@ -92,11 +93,18 @@ def validated(s: Suggestion) -> tuple[bool, str]:
 
 
 AMBIGUOUS = "another fix, in another block, also makes every failing test pass: the tests do not say which is meant"
+DELETES = "the fix removes code; passing the tests by deleting code is rarely the fix meant"
 
 
-def ambiguous(features: dict[str, Any]) -> bool:
-    """Rival fixes (repair's ``rivals``): abstaining beats a coin toss between two places."""
-    return _num(features, "rivals") > 0
+def hold_reason(features: dict[str, Any]) -> str | None:
+    """Why a validated fix is held whatever its score: rival fixes (repair's ``rivals``; abstaining beats
+    a coin toss between two places) or a fix that removes statements (0 of 3 such fixes were right in the
+    benchmarks, too few for the model to learn a weight)."""
+    if _num(features, "rivals") > 0:
+        return AMBIGUOUS
+    if features.get("deletes_code"):
+        return DELETES
+    return None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -317,8 +325,8 @@ def decide(report: Report, settings: Settings, store: FeedbackStore | None = Non
         p = post.predict(vector(s.features, counts.get(op, (0, 0))))
         if store is not None and _rejected(store, s.features["key"]):
             _set(s, p, False, "you rejected this fix a moment ago", "low")
-        elif settings.precision > 0 and ambiguous(s.features):
-            _set(s, p, False, AMBIGUOUS, "low")
+        elif settings.precision > 0 and hold_reason(s.features):
+            _set(s, p, False, hold_reason(s.features) or "", "low")
         elif p >= high_at:
             _set(s, p, True, _because(s, p, show_at), "high")
         elif p >= show_at:
