@@ -349,18 +349,20 @@ def test_a_probe_of_another_contract_version_is_refused_with_one_error(tmp_path,
 
     from tracefix import child, contract
 
-    probe = tmp_path / "old-probe"
-    shutil.copytree(child.PROBE_DIR, probe, ignore=shutil.ignore_patterns("__pycache__"))
-    source = (probe / "contract.py").read_text()
-    (probe / "contract.py").write_text(source.replace(f"VERSION = {contract.VERSION}\n", "VERSION = 1\n"))
-    monkeypatch.setattr(child, "PROBE_DIR", str(probe))
     project = tmp_path / "p"
     project.mkdir()
     doc = project / "mod.py"
     doc.write_text("def one():\n    return 1\n")
     (project / "test_mod.py").write_text("from mod import one\n\ndef test_one():\n    assert one() == 1\n")
     text = doc.read_text()
-    res = trace.run_tests(str(doc), text, segment.segment(text), discover.discover(str(doc), text),
-                          Settings(warm=False))
+    # Collected by the real probe first: only the run below meets the stale one.
+    found = discover.discover(str(doc), text, Settings(warm=False))
+    assert [t.id for t in found] == ["test_mod.py::test_one"]
+    probe = tmp_path / "old-probe"
+    shutil.copytree(child.PROBE_DIR, probe, ignore=shutil.ignore_patterns("__pycache__"))
+    source = (probe / "contract.py").read_text()
+    (probe / "contract.py").write_text(source.replace(f"VERSION = {contract.VERSION}\n", "VERSION = 1\n"))
+    monkeypatch.setattr(child, "PROBE_DIR", str(probe))
+    res = trace.run_tests(str(doc), text, segment.segment(text), found, Settings(warm=False))
     assert res.error.startswith("the test probe speaks contract version 1 but this tracefix server needs")
     assert [(t.outcome, t.message) for t in res.tests] == [("error", res.error)]
