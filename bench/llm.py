@@ -29,7 +29,7 @@ for p in (ROOT, ROOT / "server"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
-from tracefix import decide, discover, localize, segment, trace  # noqa: E402
+from tracefix import decide, discover, localize, segment, childrun  # noqa: E402
 from tracefix.config import LLMSettings, Settings  # noqa: E402
 from tracefix.feedback import FeedbackStore  # noqa: E402
 from tracefix.llm import assist  # noqa: E402
@@ -55,7 +55,7 @@ def one(program: dict, corpus: Path, level: str, settings: Settings, store_dir: 
     text = Path(path).read_text()
     seg = segment.segment(text)
     tests = discover.discover(path, text)
-    run = trace.run_tests(path, text, seg, tests, settings)
+    run = childrun.run_tests(path, text, seg, tests, settings)
     row = {"id": program["id"], "level": level, "kind": program.get("kind", "")}
     failing = [t for t in run.tests if t.failing]
     if not failing:

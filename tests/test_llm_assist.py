@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 from fake_openai import FakeOpenAI, unused_port
 
-from tracefix import discover, edits, localize, segment, trace
+from tracefix import discover, edits, localize, segment, childrun
 from tracefix.config import LLMSettings, Settings
 from tracefix.llm import assist
 
@@ -39,7 +39,7 @@ def program(tmp_path_factory):
     text = open(path).read()
     seg = segment.segment(text)
     tests = discover.discover(path, text)
-    run = trace.run_tests(path, text, seg, tests, Settings())
+    run = childrun.run_tests(path, text, seg, tests, Settings())
     assert [t.outcome for t in run.tests].count("passed") == 2
     return path, text, seg, tests, run, localize.localize(seg, run, text)
 

@@ -3,7 +3,7 @@ import math
 import os
 import textwrap
 
-from tracefix import discover, segment, trace
+from tracefix import discover, segment, childrun
 from tracefix.config import Settings
 from tracefix.localize import localize, ochiai
 from tracefix.model import Block, RunResult, Segmentation
@@ -16,7 +16,7 @@ def traced(path):
     path = str(path)
     text = open(path).read()
     seg = segment.segment(text)
-    run = trace.run_tests(path, text, seg, discover.discover(path, text), Settings())
+    run = childrun.run_tests(path, text, seg, discover.discover(path, text), Settings())
     assert not run.error, run.error
     return seg, run, text
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tracefix.lsp import main
+from tracefix.lsp.serve import main
 from tracefix.lsp.code_actions import wanted
 from tracefix.lsp.diagnostics import suspects
 from tracefix.lsp.settings import Configuration, section_of

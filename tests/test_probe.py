@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from tracefix import discover, segment, trace
+from tracefix import discover, segment, childrun
 from tracefix.config import Settings
 
 PYTHONS = {
@@ -33,7 +33,7 @@ def run(tmp_path, source, tests=None, python=None, budgets=None, name="mod.py"):
     text = doc.read_text()
     seg = segment.segment(text)
     found = discover.discover(str(doc), text)
-    return seg, trace.run_tests(str(doc), text, seg, found, Settings(timeout=30), python=python, budgets=budgets)
+    return seg, childrun.run_tests(str(doc), text, seg, found, Settings(timeout=30), python=python, budgets=budgets)
 
 
 def visits(run_result, test_suffix):
@@ -200,7 +200,7 @@ def test_buffer_text_runs_not_the_file_on_disk(tmp_path):
     (tmp_path / "test_mod.py").write_text("from mod import f\n\ndef test_f():\n    assert f() == 2\n")
     text = "def f():\n    return 2\n"
     seg = segment.segment(text)
-    res = trace.run_tests(str(doc), text, seg, discover.discover(str(doc), text), Settings())
+    res = childrun.run_tests(str(doc), text, seg, discover.discover(str(doc), text), Settings())
     assert [t.outcome for t in res.tests] == ["passed"]
     assert doc.read_text() == "def f():\n    return 1\n"
 
@@ -221,7 +221,7 @@ def test_infinite_loop_times_out_and_keeps_finished_tests(tmp_path):
         "from mod import spin\n\ndef test_a_ok():\n    assert spin(0) == 0\n\ndef test_b_hangs():\n    spin(1)\n")
     text = doc.read_text()
     seg = segment.segment(text)
-    res = trace.run_tests(str(doc), text, seg, discover.discover(str(doc), text), Settings(timeout=8))
+    res = childrun.run_tests(str(doc), text, seg, discover.discover(str(doc), text), Settings(timeout=8))
     outcomes = {t.id: t.outcome for t in res.tests}
     assert outcomes["test_mod.py::test_a_ok"] == "passed"
     assert outcomes["test_mod.py::test_b_hangs"] == "timeout"
@@ -234,7 +234,7 @@ def test_memory_bomb_is_stopped_by_the_limit(tmp_path):
     (tmp_path / "test_mod.py").write_text("from mod import bomb\n\ndef test_bomb():\n    bomb()\n")
     text = doc.read_text()
     seg = segment.segment(text)
-    res = trace.run_tests(str(doc), text, seg, discover.discover(str(doc), text), Settings(timeout=20, memory_mb=300))
+    res = childrun.run_tests(str(doc), text, seg, discover.discover(str(doc), text), Settings(timeout=20, memory_mb=300))
     (t,) = res.tests
     assert t.outcome in ("failed", "error")
     assert "MemoryError" in t.message or "memory" in t.message.lower()
@@ -267,7 +267,7 @@ def test_module_inside_a_package_with_relative_imports(tmp_path):
     doc.write_text("from .util import twice\n\ndef quad(x):\n    return twice(twice(x))\n")
     text = "from .util import twice\n\ndef quad(x):\n    return twice(twice(x)) + 1\n"  # unsaved edit
     seg = segment.segment(text)
-    res = trace.run_tests(str(doc), text, seg, discover.discover(str(doc), text), Settings())
+    res = childrun.run_tests(str(doc), text, seg, discover.discover(str(doc), text), Settings())
     (t,) = res.tests
     assert t.outcome == "failed" and t.comparison["left"] == "9", res.tests
 
@@ -363,6 +363,6 @@ def test_a_probe_of_another_contract_version_is_refused_with_one_error(tmp_path,
     source = (probe / "contract.py").read_text()
     (probe / "contract.py").write_text(source.replace(f"VERSION = {contract.VERSION}\n", "VERSION = 1\n"))
     monkeypatch.setattr(child, "PROBE_DIR", str(probe))
-    res = trace.run_tests(str(doc), text, segment.segment(text), found, Settings(warm=False))
+    res = childrun.run_tests(str(doc), text, segment.segment(text), found, Settings(warm=False))
     assert res.error.startswith("the test probe speaks contract version 1 but this tracefix server needs")
     assert [(t.outcome, t.message) for t in res.tests] == [("error", res.error)]

@@ -169,12 +169,12 @@ def test_cancel_stops_the_search(tmp_path):
             assert f(1) == 5
         """)
     cancel = threading.Event()
-    from tracefix import discover, localize, repair, segment, trace
+    from tracefix import discover, localize, repair, segment, childrun
     path = str(tmp_path / "slow.py")
     text = read_source(path)
     seg = segment.segment(text)
     tests = discover.discover(path, text)
-    base = trace.run_tests(path, text, seg, tests, SETTINGS)
+    base = childrun.run_tests(path, text, seg, tests, SETTINGS)
     blocks = localize.localize(seg, base, text)
     cancel.set()
     assert repair.repair(path, text, seg, tests, base, blocks, SETTINGS, cancel=cancel) == []
@@ -213,12 +213,12 @@ def test_trace_evaluator_only_computes_on_plain_data():
 
 
 def test_overfitting_guards_flag_an_edit_that_special_cases_the_failing_input(tmp_path):
-    from tracefix import discover, segment, trace
+    from tracefix import discover, segment, childrun
     from tracefix.localize import failures
     from tracefix.model import Validation
     from tracefix.repair.overfit import overfitting
     from tracefix.repair.search import Outcome
-    from tracefix.repair.source import Candidate
+    from tracefix.repair.candidate import Candidate
 
     path = write(tmp_path, "fact.py", """\
         def fact(n):
@@ -239,7 +239,7 @@ def test_overfitting_guards_flag_an_edit_that_special_cases_the_failing_input(tm
     text = path.read_text()
     seg = segment.segment(text)
     tests = discover.discover(str(path), text)
-    base = trace.run_tests(str(path), text, seg, tests, SETTINGS)
+    base = childrun.run_tests(str(path), text, seg, tests, SETTINGS)
     facts = failures(seg, base, text)
     cheat = text.replace("    out = 1\n", "    if n == 5:\n        return 120\n    out = 1\n")
     honest = text.replace("range(2, n)", "range(2, n + 1)")
@@ -290,7 +290,7 @@ def test_fixes_that_pass_everything_in_different_blocks_are_rivals():
     from tracefix.model import RunResult, TestResult, Validation
     from tracefix.repair import rivals
     from tracefix.repair.search import Outcome
-    from tracefix.repair.source import Candidate
+    from tracefix.repair.candidate import Candidate
 
     def outcome(block, passed):
         cand = Candidate(0, 0, "", "op", 1, "", "", "", 1.0, block=block)
@@ -319,7 +319,7 @@ def test_edit_rank_reads_the_ranking_it_is_given():
     from tracefix.model import RunResult, ScoredBlock, Validation
     from tracefix.repair import edit_rank
     from tracefix.repair.search import Outcome
-    from tracefix.repair.source import Candidate
+    from tracefix.repair.candidate import Candidate
     from tracefix.segment import segment
 
     doc = "def f(x):\n    y = x + 1\n    if y > 2:\n        return y\n    return 0\n\n\ndef g():\n    return 1\n"

@@ -13,7 +13,7 @@ import textwrap
 
 import pytest
 
-from tracefix import discover, segment, trace
+from tracefix import discover, segment, childrun
 from tracefix.config import Settings
 
 
@@ -36,7 +36,7 @@ def run(tmp_path, name, source, python, traced):
     doc.write_text(textwrap.dedent(source))
     text = doc.read_text()
     # A generous timeout: a blocking __repr__ being called would show up as "timeout".
-    return trace.run_tests(str(doc), text, segment.segment(text), discover.discover(str(doc), text),
+    return childrun.run_tests(str(doc), text, segment.segment(text), discover.discover(str(doc), text),
                            Settings(timeout=60), python=python or None, trace=traced)
 
 

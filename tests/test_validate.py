@@ -1,7 +1,7 @@
 """Validation: strict improvement over the baseline run, judged from real child re-runs."""
 import textwrap
 
-from tracefix import discover, segment, trace
+from tracefix import discover, segment, childrun
 from tracefix.config import Settings
 from tracefix.model import RunResult
 from tracefix.model import TestResult as Result  # aliased so pytest does not collect it
@@ -32,7 +32,7 @@ def baseline(tmp_path, text=PROGRAM):
     path.write_text(text)
     seg = segment.segment(text)
     tests = discover.discover(str(path), text)
-    run = trace.run_tests(str(path), text, seg, tests, Settings())
+    run = childrun.run_tests(str(path), text, seg, tests, Settings())
     return str(path), seg, tests, run
 
 

@@ -4,13 +4,13 @@ import time
 
 import pytest
 
-from tracefix import discover, project, segment, trace, warm
+from tracefix import discover, project, segment, childrun, workers
 from tracefix.config import Settings
 
 
 def key_for(doc, python=None):
     proj = project.find(str(doc), python or "")
-    return warm.Key(python or proj.python, proj.key(), proj.root, False)
+    return workers.Key(python or proj.python, proj.key(), proj.root, False)
 
 
 def run(tmp_path, source, tests, **settings):
@@ -19,7 +19,7 @@ def run(tmp_path, source, tests, **settings):
     (tmp_path / "test_mod.py").write_text(tests)
     text = doc.read_text()
     seg = segment.segment(text)
-    return trace.run_tests(str(doc), text, seg, discover.discover(str(doc), text), Settings(**settings))
+    return childrun.run_tests(str(doc), text, seg, discover.discover(str(doc), text), Settings(**settings))
 
 
 SOURCE = "def mean(xs):\n    total = 0\n    for x in xs[1:]:\n        total += x\n    return total / len(xs)\n"
@@ -39,9 +39,9 @@ def test_warm_worker_is_reused_and_forks_fresh_state(tmp_path):
     src = "import sys\nCOUNT = []\n\ndef bump():\n    COUNT.append(1)\n    return len(COUNT)\n"
     tests = "from mod import bump\n\ndef test_bump():\n    assert bump() == 1\n"
     first = run(tmp_path, src, tests)
-    w = warm.worker(key_for(tmp_path / "mod.py"))
+    w = workers.worker(key_for(tmp_path / "mod.py"))
     second = run(tmp_path, src, tests)
-    assert warm.worker(key_for(tmp_path / "mod.py")) is w
+    assert workers.worker(key_for(tmp_path / "mod.py")) is w
     assert [t.outcome for t in first.tests] == [t.outcome for t in second.tests] == ["passed"]
 
 
@@ -76,7 +76,7 @@ def test_warm_output_flood_is_capped(tmp_path):
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
 def test_dead_worker_falls_back_to_a_cold_child(tmp_path):
     (tmp_path / "mod.py").write_text(SOURCE)
-    w = warm.worker(key_for(tmp_path / "mod.py"))
+    w = workers.worker(key_for(tmp_path / "mod.py"))
     w.close()
     res = run(tmp_path, SOURCE, TESTS)
     assert [t.outcome for t in res.tests] == ["failed", "passed"]
@@ -96,8 +96,8 @@ def test_two_venvs_of_one_base_python_get_two_workers(tmp_path):
         venvs.append(str(folder / "bin" / "python"))
     assert os.path.realpath(venvs[0]) == os.path.realpath(venvs[1])
     (tmp_path / "mod.py").write_text(SOURCE)
-    first = warm.worker(key_for(tmp_path / "mod.py", venvs[0]))
-    second = warm.worker(key_for(tmp_path / "mod.py", venvs[1]))
+    first = workers.worker(key_for(tmp_path / "mod.py", venvs[0]))
+    second = workers.worker(key_for(tmp_path / "mod.py", venvs[1]))
     assert first is not None and second is not None and first is not second
 
 

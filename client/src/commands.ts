@@ -1,10 +1,10 @@
 // The palette commands. Each works on the active Python document and talks to the server
-// through TracefixServer; none runs anything in an untrusted workspace. A run the user starts
+// through TracefixClient; none runs anything in an untrusted workspace. A run the user starts
 // has one progress indicator, a notification with Cancel; problems with the run itself show in
 // the trace view and the status item, as pop-ups only when tracefix.showNotifications is on.
 import * as vscode from 'vscode';
 import { FAILING, ReportJson, SuggestionJson, extractSuggestions } from './core/report';
-import { ACCEPT_COMMAND, REJECT_COMMAND, SECRET_KEY, TracefixServer } from './serverClient';
+import { ACCEPT_COMMAND, REJECT_COMMAND, SECRET_KEY, TracefixClient } from './serverClient';
 import { TraceActions, TraceView } from './traceView';
 
 const TRUST_MESSAGE = 'Tracefix runs your tests to trace them, so it is off in an untrusted workspace.';
@@ -23,7 +23,7 @@ function asUri(value: unknown): vscode.Uri | undefined {
 
 export class Commands implements TraceActions {
   constructor(
-    private readonly server: TracefixServer,
+    private readonly server: TracefixClient,
     private readonly view: TraceView,
     private readonly context: vscode.ExtensionContext,
   ) {}

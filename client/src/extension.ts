@@ -2,18 +2,18 @@
 // and the language client, and keeps everything off until the workspace is trusted.
 import * as vscode from 'vscode';
 import { Commands } from './commands';
-import { TracefixServer } from './serverClient';
+import { TracefixClient } from './serverClient';
 import { StatusBar } from './statusBar';
 import { TestingView } from './testing';
 import { TraceView } from './traceView';
 
-let server: TracefixServer | undefined;
+let server: TracefixClient | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel('Tracefix', { log: true });
   const status = new StatusBar();
   const view = new TraceView(context.extensionUri);
-  server = new TracefixServer(context, status, output);
+  server = new TracefixClient(context, status, output);
   const commands = new Commands(server, view, context);
   const testing = new TestingView(commands);
   commands.testTarget = (item) => testing.target(item);

@@ -33,7 +33,7 @@ export const SECRET_KEY = 'tracefix.llm.apiKey';
 // Settings that choose the server's process (its Python, the name its API key travels under).
 const RESTART_SETTINGS = ['tracefix.interpreter', 'tracefix.llm.apiKeyEnvVar'];
 
-export class TracefixServer implements vscode.Disposable {
+export class TracefixClient implements vscode.Disposable {
   client: LanguageClient | undefined;
   resolution: Resolution | undefined;
   private readonly disposables: vscode.Disposable[] = [];

@@ -20,7 +20,7 @@ import threading
 from dataclasses import dataclass, field
 from importlib import metadata
 
-from tracefix import contract, sandbox, warm
+from tracefix import contract, sandbox, workers
 from tracefix.contract import Job, Rec
 from tracefix.config import Settings
 from tracefix.project import Project
@@ -73,7 +73,7 @@ def run_job(project: Project, python: str, job: dict, settings: Settings, doc_pa
             cancel: threading.Event | None = None) -> JobOutcome:
     """Run ``job`` (keys: ``contract.Job``) in a jailed child; ``text`` is the buffer shown at ``doc_path``."""
     sweep_stale_scratch()
-    worker = warm.worker(warm.Key(python, project.key(), project.root, settings.network)) if settings.warm else None
+    worker = workers.worker(workers.Key(python, project.key(), project.root, settings.network)) if settings.warm else None
     # A warm job's scratch must lie in its fork server's folder: the only one that server can see.
     scratch = worker.job_dir() if worker is not None else tempfile.mkdtemp(prefix="tracefix-run-")
     try:
@@ -185,7 +185,7 @@ def limits(settings: Settings) -> dict:
     }
 
 
-def _run_warm(worker: "warm.WarmWorker", job: dict, spec: dict, scratch: str, env: dict, settings: Settings,
+def _run_warm(worker: "workers.WarmWorker", job: dict, spec: dict, scratch: str, env: dict, settings: Settings,
               cancel: threading.Event | None) -> sandbox.ChildResult | None:
     """Run through a fork server; None means "use a cold child instead" (the worker died)."""
     job = {**job, Job.STDOUT: os.path.join(scratch, "stdout.txt"), Job.STDERR: os.path.join(scratch, "stderr.txt"),
@@ -195,8 +195,8 @@ def _run_warm(worker: "warm.WarmWorker", job: dict, spec: dict, scratch: str, en
         json.dump(job, f)
     try:
         code, timed_out, ms = worker.run(job_file, settings.timeout, cancel)
-    except warm.WorkerDied:
-        warm.forget(worker)
+    except workers.WorkerDied:
+        workers.forget(worker)
         return None
     out, out_dropped = _read_capped(job[Job.STDOUT], settings.output_bytes)
     err, err_dropped = _read_capped(job[Job.STDERR], settings.output_bytes)

@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["serve"]:
-        from tracefix.lsp import main as serve_main
+        from tracefix.lsp.serve import main as serve_main
 
         return serve_main(argv[1:])
     args = build_parser().parse_args(argv)

@@ -44,19 +44,19 @@ def confirm(path: str, text: str, seg: Segmentation, tests: list[TestCase], run:
             python: str | None = None, cancel: threading.Event | None = None, project=None,
             progress: Callable[[str, int], None] | None = None) -> Confirmation:
     """Re-run the failing tests of the traced ``run`` untraced and reconcile the two verdicts."""
-    from tracefix import trace
+    from tracefix import childrun
 
     failing = [t for t in run.tests if t.failing]
     if not failing:
         return Confirmation(run, run.tests)
     if progress is not None:
         progress("re-running the failing tests untraced", 30)
-    alone = trace.run_tests(path, text, seg, rerun_cases(failing, tests), settings, python=python, cancel=cancel,
+    alone = childrun.run_tests(path, text, seg, rerun_cases(failing, tests), settings, python=python, cancel=cancel,
                             trace=False, project=project)
     if not _disagrees(run, alone) or (cancel is not None and cancel.is_set()):
         return reconcile(run, alone, whole=False)
     # Passing alone may be test order, not tracing: the full selection, untraced, in its usual order.
-    whole = trace.run_tests(path, text, seg, tests, settings, python=python, cancel=cancel, trace=False,
+    whole = childrun.run_tests(path, text, seg, tests, settings, python=python, cancel=cancel, trace=False,
                             project=project)
     if whole.error and not whole.tests:
         return reconcile(run, alone, whole=False)

@@ -51,7 +51,7 @@ def debug(request: Request, progress: Progress | None = None,
           traced: Callable[[Report], None] | None = None) -> Report:
     """Run the pipeline; ``partial`` receives the report once tests and ranked blocks are final (before repair);
     ``traced`` receives the traced run's failures and suspects earlier still, before confirm re-runs them."""
-    from tracefix import confirm, decide, discover, explain, localize, repair, segment, trace
+    from tracefix import confirm, decide, discover, explain, localize, repair, segment, childrun
     from tracefix import project as project_mod
     from tracefix.sandbox import resolve_python
 
@@ -115,7 +115,7 @@ def debug(request: Request, progress: Progress | None = None,
     check()
 
     progress("running tests", 10)
-    run = trace.run_tests(request.path, text, seg, tests, settings, python=python, cancel=cancel, project=proj)
+    run = childrun.run_tests(request.path, text, seg, tests, settings, python=python, cancel=cancel, project=proj)
     report.run = run
     report.tests = run.tests
     if run.error:

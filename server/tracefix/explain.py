@@ -22,7 +22,7 @@ from tracefix.localize import Failure, short
 from tracefix.model import Report, ScoredBlock, Segmentation, TestResult, Validation, Visit, is_test_code
 
 if TYPE_CHECKING:  # the repair package imports this module; avoid the cycle at run time
-    from tracefix.repair.source import Candidate
+    from tracefix.repair.candidate import Candidate
 
 __all__ = ["explain", "finish", "for_people", "restate_rank", "unsupported", "MAX_WORDS"]
 

@@ -34,13 +34,13 @@ def validate(path: str, text: str, seg: Segmentation, tests: list[TestCase], bas
              settings: Settings, python: str | None = None,
              cancel: threading.Event | None = None) -> tuple[Validation, RunResult]:
     """Run the tests on ``text`` in a sandboxed child (no tracing) and compare with ``baseline``."""
-    from tracefix import segment, trace
+    from tracefix import segment, childrun
 
     try:
         cand_seg = segment.segment(text)
     except Exception:  # segmentation only labels blocks; a failure must not stop validation
         cand_seg = seg
-    run = trace.run_tests(path, text, cand_seg, tests, settings, python=python, cancel=cancel, trace=False)
+    run = childrun.run_tests(path, text, cand_seg, tests, settings, python=python, cancel=cancel, trace=False)
     if run.error and not run.tests:
         # The whole run failed (timeout, crash): everything that passed is now broken.
         return Validation(fixed=[], broken=[t.id for t in baseline.tests if t.outcome == "passed"],

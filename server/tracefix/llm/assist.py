@@ -221,9 +221,9 @@ class _Run:
             if self.stopped or base_passed == best.validation.total or rnd + 1 == self.llm.rounds:
                 break
             # The next round needs the kept code's own trace and blocks (TraceCoder: probe again).
-            from tracefix import segment, trace
+            from tracefix import segment, childrun
             base_seg = segment.segment(base_text)
-            base_run = trace.run_tests(self.path, base_text, base_seg, self.tests, self.settings,
+            base_run = childrun.run_tests(self.path, base_text, base_seg, self.tests, self.settings,
                                        python=self.python, cancel=self.cancel)
 
     _last_verdicts: dict[str, tuple[str, str]] = {}

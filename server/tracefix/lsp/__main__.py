@@ -1,5 +1,5 @@
 import sys
 
-from tracefix.lsp import main
+from tracefix.lsp.serve import main
 
 raise SystemExit(main(sys.argv[1:]))

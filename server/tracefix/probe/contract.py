@@ -160,7 +160,7 @@ def version_problem(header):
             "from another tracefix version (reinstall tracefix, then restart the server)" % (found, VERSION))
 
 
-# The fork server's protocol (probe/forkserver.py <-> tracefix.warm): one line each, words split by spaces.
+# The fork server's protocol (probe/forkserver.py <-> tracefix.workers): one line each, words split by spaces.
 class Verb:
     READY = "ready"  # fork server -> server: "ready <python version>"
     RUN = "run"  # server -> fork server: "run <job file>"

@@ -27,7 +27,7 @@ from tracefix.repair.context import Context
 from tracefix.repair.generate import candidates
 from tracefix.repair.overfit import Baseline, overfitting
 from tracefix.repair.search import Mutant, Outcome, search
-from tracefix.repair.source import Candidate
+from tracefix.repair.candidate import Candidate
 from tracefix.validate import compare, is_improvement, rank_key
 
 MAX_SUGGESTIONS = 3
@@ -175,12 +175,12 @@ def _combine_partials(path, text, seg, tests, run, outcomes, settings, python, c
 def _second_round(path, text, seg, tests, run, outcomes, settings, python, cancel, progress, deadline
                   ) -> tuple[list[Outcome], int]:
     """Trace the best partial fix and repair again from there; validate the pair against ``run``."""
-    from tracefix import segment, trace
+    from tracefix import segment, childrun
 
     first = min(outcomes, key=lambda o: _rank_key(text, o))
     mid_text = first.candidate.new_text
     mid_seg = segment.segment(mid_text)
-    mid_run = trace.run_tests(path, mid_text, mid_seg, tests, settings, python=python, cancel=cancel)
+    mid_run = childrun.run_tests(path, mid_text, mid_seg, tests, settings, python=python, cancel=cancel)
     if mid_run.error or not any(t.failing for t in mid_run.tests):
         return [], 0
     mid_blocks = localize(mid_seg, mid_run, mid_text)

@@ -6,7 +6,7 @@ failing tests pass. Their merge is one more candidate, validated like any other.
 from __future__ import annotations
 
 from tracefix.repair.search import Outcome
-from tracefix.repair.source import Candidate
+from tracefix.repair.candidate import Candidate
 
 MAX_PARTIALS = 8  # partial fixes considered for pairing (the best by tests fixed)
 MAX_PAIRS = 6  # merges validated per repair

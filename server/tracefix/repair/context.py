@@ -13,7 +13,7 @@ from typing import Any
 from tracefix.localize import Failure, owners
 from tracefix.model import Block, RunResult, Segmentation, is_failing
 from tracefix.repair.evaluate import env_from
-from tracefix.repair.source import Source
+from tracefix.repair.candidate import Source
 
 MAX_ENVS = 24  # traced states per block and kind kept for predictions
 

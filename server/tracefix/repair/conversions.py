@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 from tracefix.repair.context import Context
 from tracefix.repair.evaluate import Unknown, literal
-from tracefix.repair.source import Candidate, snippet
+from tracefix.repair.candidate import Candidate, snippet
 
 # (type found, type wanted) → how to convert; `{}` is the expression.
 CONVERT = {("int", "str"): "str({})", ("float", "str"): "str({})", ("str", "int"): "int({})",

@@ -17,7 +17,7 @@ from tracefix.repair import conversions, names, structure
 from tracefix.repair import operators as ops
 from tracefix.repair.context import Context
 from tracefix.repair.evaluate import Unknown, evaluate, literal
-from tracefix.repair.source import Candidate, snippet
+from tracefix.repair.candidate import Candidate, snippet
 
 TOP_BLOCKS = 6
 RANK_DECAY = 0.88

@@ -17,7 +17,7 @@ import sys
 from typing import Iterator
 
 from tracefix.repair.context import Context
-from tracefix.repair.source import Candidate
+from tracefix.repair.candidate import Candidate
 
 BUILTIN_TYPES = (list, dict, str, set, tuple, bytes, int, float, frozenset)
 

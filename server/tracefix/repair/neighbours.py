@@ -117,7 +117,7 @@ def {HARNESS}_tokens():
 def tokens(path: str, text: str, call: tuple[str, tuple], settings: Settings, python: str | None,
            cancel: threading.Event) -> list[str] | None:
     """One token per neighbour of ``call`` for the program ``text`` (None: the harness did not run)."""
-    from tracefix import segment, trace
+    from tracefix import segment, childrun
 
     function, args = call
     inputs = neighbours(args)
@@ -125,7 +125,7 @@ def tokens(path: str, text: str, call: tuple[str, tuple], settings: Settings, py
         return None
     probe = text.rstrip("\n") + "\n" + harness(function, inputs)
     test = TestCase(f"doctest:{HARNESS}", "doctest", path, 0)
-    run = trace.run_tests(path, probe, segment.segment(probe), [test], settings, python=python, cancel=cancel,
+    run = childrun.run_tests(path, probe, segment.segment(probe), [test], settings, python=python, cancel=cancel,
                           trace=False)
     result = next((t for t in run.tests if t.id == test.id), None)
     if result is None or result.outcome != "failed" or ", got " not in result.message:

@@ -11,7 +11,7 @@ import ast
 from typing import Iterator
 
 from tracefix.repair.context import Context
-from tracefix.repair.source import Candidate, snippet
+from tracefix.repair.candidate import Candidate, snippet
 
 CMP_TOKENS = {ast.Lt: r"<(?!=)", ast.LtE: r"<=", ast.Gt: r">(?!=)", ast.GtE: r">=", ast.Eq: r"==",
               ast.NotEq: r"!=", ast.Is: r"\bis\b(?!\s+not\b)", ast.IsNot: r"\bis\s+not\b",

@@ -89,7 +89,7 @@ def _affordable(run: RunResult, cancel: threading.Event, deadline: float) -> boo
 def passing_drift(path: str, new_text: str, tests: list[TestCase], run: RunResult, settings: Settings,
                   python: str | None, cancel: threading.Event) -> float | None:
     """Share of passing tests whose traced return values change under ``new_text`` (None: can't tell)."""
-    from tracefix import segment, trace
+    from tracefix import segment, childrun
 
     passing = [t.id for t in run.tests if t.outcome == "passed" and run.traces.get(t.id)]
     if not passing:
@@ -98,7 +98,7 @@ def passing_drift(path: str, new_text: str, tests: list[TestCase], run: RunResul
         new_seg = segment.segment(new_text)
     except Exception:  # segmentation only labels blocks; without it there is nothing to compare
         return None
-    patched = trace.run_tests(path, new_text, new_seg, tests, settings, python=python, cancel=cancel)
+    patched = childrun.run_tests(path, new_text, new_seg, tests, settings, python=python, cancel=cancel)
     if patched.error:
         return None
     compared = [t for t in passing if patched.traces.get(t)]

@@ -17,7 +17,7 @@ from typing import Callable
 
 from tracefix.config import Settings
 from tracefix.model import RunResult, Segmentation, TestCase, Validation
-from tracefix.repair.source import Candidate
+from tracefix.repair.candidate import Candidate
 from tracefix.validate import is_improvement, validate
 
 

@@ -10,7 +10,7 @@ from typing import Iterator
 
 from tracefix.repair.context import Context
 from tracefix.repair.operators import _insert_before, _return_choices
-from tracefix.repair.source import Candidate, snippet
+from tracefix.repair.candidate import Candidate, snippet
 
 COPYABLE = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr)
 
