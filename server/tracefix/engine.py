@@ -35,14 +35,22 @@ class Request:
 
 
 class _Clock:
+    """Stage timings for the report; each lap also checks whether the caller cancelled."""
+
     def __init__(self, report_timing: dict[str, float]):
         self.timing = report_timing
-        self.t0 = time.perf_counter()
+        self.t0 = self.last = time.perf_counter()
 
-    def lap(self, stage: str, since: float) -> float:
+    def lap(self, stage: str, cancel: threading.Event | None = None) -> None:
         now = time.perf_counter()
-        self.timing[stage] = self.timing.get(stage, 0.0) + (now - since) * 1000
-        return now
+        self.timing[stage] = self.timing.get(stage, 0.0) + (now - self.last) * 1000
+        self.last = now
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
+
+
+class _Stop(Exception):
+    """A stage ended the run early; the report already says why."""
 
 
 def debug(request: Request, progress: Progress | None = None,
@@ -51,49 +59,57 @@ def debug(request: Request, progress: Progress | None = None,
           traced: Callable[[Report], None] | None = None) -> Report:
     """Run the pipeline; ``partial`` receives the report once tests and ranked blocks are final (before repair);
     ``traced`` receives the traced run's failures and suspects earlier still, before confirm re-runs them."""
-    from tracefix import confirm, decide, discover, explain, localize, repair, segment, childrun
-    from tracefix import project as project_mod
-    from tracefix.sandbox import resolve_python
-
     progress = progress or (lambda _msg, _pct: None)
     cancel = cancel or threading.Event()
-
-    def check() -> None:
-        if cancel.is_set():
-            raise Cancelled()
-
-    settings = request.settings
-    text = request.text
-    if text is None:
-        text = read_source(request.path)
+    text = request.text if request.text is not None else read_source(request.path)
     report = Report(file=request.path, python="", tests=[], blocks=[], suggestions=[])
     clock = _Clock(report.timing_ms)
-    t = clock.t0
+    try:
+        proj, python, seg = _prepare(request, text, report, clock)
+        progress("finding the tests", 5)
+        tests = _select_tests(request, proj, python, text, report, cancel)
+        clock.lap("discover", cancel)
+        progress("running tests", 10)
+        run = _run_and_confirm(request, proj, python, text, seg, tests, report, clock, cancel, progress, traced)
+        _localize_and_repair(request, python, text, seg, tests, run, report, clock, cancel, progress, partial)
+    except _Stop:
+        pass
+    return _finish(report, clock)
+
+
+def _prepare(request: Request, text: str, report: Report, clock: "_Clock"):
+    """The project, its interpreter and the document's blocks; stops on what no run could get past."""
+    from tracefix import project as project_mod
+    from tracefix import segment
+    from tracefix.sandbox import resolve_python
+
     if len(text) > MAX_DOCUMENT_CHARS:
         report.error = (f"the file is too large to debug ({len(text) / 1e6:.1f} MB; the limit is "
                         f"{MAX_DOCUMENT_CHARS / 1e6:.0f} MB)")
-        return _finish(report, clock)
-
-    proj = project_mod.find(request.path, settings.python)
+        raise _Stop()
+    proj = project_mod.find(request.path, request.settings.python)
     report.root = proj.root
     python, version, problem = resolve_python(proj.python)
     report.python = version
     if problem:
         report.error = problem
-        return _finish(report, clock)
-
+        raise _Stop()
     seg = segment.segment(text)
     report.segmentation = seg
     for start, end, msg in seg.errors:
         report.messages.append(f"lines {start}-{end} could not be parsed: {msg}")
-    t = clock.lap("segment", t)
-    syntax = syntax_error(text, seg)
-    if syntax:
-        report.error = syntax
-        return _finish(report, clock)
+    clock.lap("segment")
+    report.error = syntax_error(text, seg)
+    if report.error:
+        raise _Stop()
+    return proj, python, seg
 
-    progress("finding the tests", 5)
-    selection = discover.for_document(proj, python, request.path, text, settings, cancel)
+
+def _select_tests(request: Request, proj, python: str, text: str, report: Report, cancel: threading.Event) -> list:
+    """The tests that can reach the document (or the one asked for); stops with a message when there are none."""
+    from tracefix import discover
+
+    selection = discover.for_document(proj, python, request.path, text, request.settings, cancel)
     report.messages += selection.notes
     report.collection_errors = selection.errors
     tests = selection.tests
@@ -101,27 +117,32 @@ def debug(request: Request, progress: Progress | None = None,
         tests, why = discover.match(request.test, tests, selection.collected, proj, os.getcwd(), request.path)
         if not tests:
             report.error = why or f"no test matches '{request.test}' (looked in {selection.looked})"
-            return _finish(report, clock)
+            raise _Stop()
     if not tests and selection.problem:
         report.error = selection.problem  # not "no tests": tracefix could not look
-        return _finish(report, clock)
+        raise _Stop()
     if not tests:
         report.no_tests = True
         report.error = (f"no tests found for {proj.relative(request.path)}: looked in {selection.looked} "
                         f"({len(selection.collected)} collected, none reaches this module); point tracefix at them "
                         f"with --tests GLOB or the testPaths setting")
-        return _finish(report, clock)
-    t = clock.lap("discover", t)
-    check()
+        raise _Stop()
+    return tests
 
-    progress("running tests", 10)
+
+def _run_and_confirm(request: Request, proj, python: str, text: str, seg, tests: list, report: Report,
+                     clock: "_Clock", cancel: threading.Event, progress: Progress,
+                     traced: Callable[[Report], None] | None):
+    """The traced run, then an untraced re-run of its failures; stops when none reproduces."""
+    from tracefix import childrun, confirm, decide, explain, localize
+
+    settings = request.settings
     run = childrun.run_tests(request.path, text, seg, tests, settings, python=python, cancel=cancel, project=proj)
     report.run = run
     report.tests = run.tests
     if run.error:
         report.error = run.error
-    t = clock.lap("run", t)
-    check()
+    clock.lap("run", cancel)
     _remember(proj, run)
     if traced is not None and report.failing:  # a preview for editors; the confirmed report replaces it
         preview = replace(report, blocks=[b for b in localize.localize(seg, run, text) if b.suspiciousness > 0])
@@ -130,24 +151,29 @@ def debug(request: Request, progress: Progress | None = None,
     # Only failures that reproduce untraced are localized and repaired; validation compares untraced runs.
     confirmed = confirm.confirm(request.path, text, seg, tests, run, settings, python=python, cancel=cancel,
                                 project=proj, progress=progress)
-    run = report.run = confirmed.baseline
+    report.run = confirmed.baseline
     report.tests = confirmed.tests
     report.messages += confirmed.notes
-    t = clock.lap("confirm", t)
-    check()
-
+    clock.lap("confirm", cancel)
     if not confirmed.reproduced:
         decide.decide(report, settings)  # abstains, and says there is no failing test to check a fix against
-        return _finish(report, clock)
+        raise _Stop()
+    return confirmed.baseline
 
+
+def _localize_and_repair(request: Request, python: str, text: str, seg, tests: list, run, report: Report,
+                         clock: "_Clock", cancel: threading.Event, progress: Progress,
+                         partial: Callable[[Report], None] | None) -> None:
+    """Rank the blocks, search and validate fixes (offline, then the LLM if enabled), decide and explain."""
+    from tracefix import decide, explain, localize, repair
+
+    settings = request.settings
     progress("localizing", 40)
     # A block no failing test reached is not a lead worth showing.
     report.blocks = [b for b in localize.localize(seg, run, text) if b.suspiciousness > 0]
-    t = clock.lap("localize", t)
-    check()
+    clock.lap("localize", cancel)
     if partial is not None:  # editors show failing tests and suspects while the fix search runs
         partial(explain.for_people(report, text))  # (a copy: repair re-ranks from the long rationale)
-
     if settings.repair:
         progress("repairing", 55)
         repaired = repair.repair_and_rank(request.path, text, seg, tests, run, report.blocks, settings,
@@ -155,15 +181,12 @@ def debug(request: Request, progress: Progress | None = None,
                                           progress=lambda msg, pct: progress(msg, 55 + pct * 40 // 100))
         # The candidates' runs re-rank the blocks; the block a fix edits is shown as the top suspect.
         report.suggestions, report.blocks = repaired.suggestions, repaired.blocks
-        t = clock.lap("repair", t)
-        check()
+        clock.lap("repair", cancel)
     if settings.llm.enabled:
         _assist_with_llm(request.path, text, seg, tests, run, report, settings, python, cancel, progress)
-        t = clock.lap("llm", t)
-        check()
+        clock.lap("llm", cancel)
     decide.decide(report, settings)
     explain.finish(report, text)  # short sentences for people; ranks and counts move to details
-    return _finish(report, clock)
 
 
 def _assist_with_llm(path, text, seg, tests, run, report: Report, settings: Settings, python: str,
