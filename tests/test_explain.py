@@ -119,6 +119,9 @@ def test_branch_the_fix_and_the_suspect_say_the_condition_and_the_values(tmp_pat
     assert "suspect #1" in s.details and "run by 1 of 1 failing" in top.details
     out = to_json(report)
     assert out["blocks"][0]["details"] == top.details and out["suggestions"][0]["details"]
+    # `return "A"` ran for 95 and returned 'A': its sentence must not say the call returned the wrong 'B'.
+    a_block = next(b for b in report.blocks if b.block.start_line == 9)
+    assert "`return \"A\"`" in a_block.explanation and "returns `'B'`" not in a_block.explanation
 
 
 def test_loop_says_where_it_stops(tmp_path):

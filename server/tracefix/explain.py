@@ -301,6 +301,8 @@ def consequence(sc: Scene, kind: str) -> str:
     if f.actual is not None:
         if kind in ("return", "reach") and f.producer and sc.visits and f.producer[2] is sc.visits[-1]:
             return ""  # the line itself returned the wrong value
+        if kind in ("return", "reach") and sc.visits and sc.visits[-1].returned is not None:
+            return ""  # this call returned something else: the wrong result came from another call
         who = _name(f.producer[1].rsplit(":", 1)[0]) if f.producer else ""  # ids are "function:Bn"
         return f"`{who}` returns `{_val(f.actual)}`" if who else f"the result is `{_val(f.actual)}`"
     exc = f.test.exception or {}
