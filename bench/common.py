@@ -1,10 +1,13 @@
 """Helpers shared by the corpus benchmarks: corpus loading, deterministic sampling, tables."""
 from __future__ import annotations
 
+import contextlib
 import json
 import random
+import shutil
 import statistics
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,3 +63,12 @@ def table(headers: list[str], rows: list[list]) -> str:
     lines = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def program_copy(corpus: Path, program: dict, prefix: str):
+    """A scratch copy of one corpus program (its meta.json left out), removed afterwards; yields the module's path."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as scratch:
+        folder = Path(scratch) / program["id"]
+        shutil.copytree(corpus / program["dir"], folder, ignore=shutil.ignore_patterns("meta.json"))
+        yield folder / f"{program['module']}.py"

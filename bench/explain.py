@@ -27,15 +27,13 @@ import difflib
 import json
 import os
 import re
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import CORPUS, RESULTS, load_corpus, rate, select, table  # noqa: E402
+from bench.common import CORPUS, RESULTS, load_corpus, program_copy, rate, select, table  # noqa: E402
 
 MAX_WORDS = 45
 MAX_SENTENCES = 2
@@ -117,10 +115,7 @@ def run_program(corpus: Path, program: dict, settings) -> dict:
     from tracefix.engine import Request, debug
 
     row = {"program": program["id"], "source": program["source"], "kind": program["kind"]}
-    with tempfile.TemporaryDirectory(prefix="tracefix-explain-") as scratch:
-        folder = Path(scratch) / program["id"]
-        shutil.copytree(corpus / program["dir"], folder, ignore=shutil.ignore_patterns("meta.json"))
-        path = folder / f"{program['module']}.py"
+    with program_copy(corpus, program, "tracefix-explain-") as path:
         text = path.read_text()
         try:
             report = debug(Request(str(path), settings=settings))

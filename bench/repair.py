@@ -27,16 +27,14 @@ import argparse
 import json
 import math
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import CORPUS, RESULTS, ROOT, load_corpus, median, rate, select, table  # noqa: E402
+from bench.common import CORPUS, RESULTS, ROOT, load_corpus, median, program_copy, rate, select, table  # noqa: E402
 
 LINE_SPECTRA = ROOT / "bench" / "corpus" / "line_spectra.py"
 HIDDEN_TIMEOUT = 2.0  # seconds per hidden test snippet (HumanEval checks loop up to 100 times)
@@ -116,10 +114,7 @@ def run_program(corpus: Path, program: dict, settings, baseline: bool, suggestio
 
     row = {"id": program["id"], "source": program["source"], "kind": program["kind"],
            "ground_truth_lines": program["ground_truth_lines"], "operators": program["operators"]}
-    with tempfile.TemporaryDirectory(prefix="tracefix-bench-") as scratch:
-        folder = Path(scratch) / program["id"]
-        shutil.copytree(corpus / program["dir"], folder, ignore=shutil.ignore_patterns("meta.json"))
-        path = folder / f"{program['module']}.py"
+    with program_copy(corpus, program, "tracefix-bench-") as path:
         t0 = time.perf_counter()
         try:
             report = debug(Request(str(path), settings=settings))
@@ -151,7 +146,7 @@ def run_program(corpus: Path, program: dict, settings, baseline: bool, suggestio
                 "p_accept": s.p_accept, "shown": s.shown, "correct": labels.get(s.id, False)}, default=str) + "\n")
         suggestions_out.flush()
         if baseline:
-            row["line_baseline"] = line_baseline(folder, program["module"], program["ground_truth_lines"])
+            row["line_baseline"] = line_baseline(path.parent, program["module"], program["ground_truth_lines"])
     return row
 
 
