@@ -95,6 +95,7 @@ def _factory() -> LanguageClient:
     client = LanguageClient(converter_factory=default_converter)
     client.published = []
     client.apply_edits = 0
+    client.ended = set()  # versions whose run is over, from the server's test hook (lsp/testhooks.py)
 
     def publish(client: LanguageClient, params: types.PublishDiagnosticsParams):
         client.diagnostics[params.uri] = params.diagnostics
@@ -111,6 +112,12 @@ def _factory() -> LanguageClient:
                                    types.WORKSPACE_APPLY_EDIT: apply_edit,
                                    types.WORKSPACE_CODE_LENS_REFRESH: refresh,
                                    types.WORKSPACE_INLAY_HINT_REFRESH: refresh})
+
+    @client.feature("tracefix/testEvent")
+    def test_event(params) -> None:
+        if getattr(params, "event", None) == "ended":
+            client.ended.add(params.version)
+
     return client
 
 
@@ -118,7 +125,7 @@ async def _session(lsp_client: LanguageClient, patience: float = 20.0):
     lsp_client.set_configuration(LSP_SETTINGS, section="tracefix")
     await lsp_client.initialize_session(types.InitializeParams(
         capabilities=client_capabilities("visual-studio-code"),
-        initialization_options={"tracefix": LSP_SETTINGS}))
+        initialization_options={"tracefix": LSP_SETTINGS, "tracefixTestHooks": {"events": True}}))
     yield
     server = lsp_client._server
     try:
@@ -149,8 +156,9 @@ def _everything_received(client: LanguageClient) -> str:
     return "\n".join(parts)
 
 
-def _logged(client: LanguageClient, text: str) -> bool:
-    return any(text in m.message for m in client.log_messages)
+def _ended(client: LanguageClient, version: int) -> bool:
+    """The server said the run of ``version`` is over (published, failed, cancelled or stale)."""
+    return version in client.ended
 
 
 async def _wait(predicate, timeout: float) -> bool:
@@ -183,7 +191,7 @@ async def _still_answers(client: LanguageClient, uri: str) -> list[str]:
 
 
 LSP_CASES = [c for c in cases.CASES if not c.cli_only and c.name != "ten_megabytes"]
-VERSION_BASE = 100  # each case opens with its own version: "run of version N took" names the case
+VERSION_BASE = 100  # each case opens with its own version: the "ended" test event of version N names the case
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -206,7 +214,7 @@ async def opened(server, tmp_path_factory):
 async def test_server_survives_hostile_case(case, server, opened):
     uri, version, path, before = opened[case.name]
     problems = []
-    if not await _wait(lambda: _logged(server, f"run of version {version} took"), RUN_LIMIT_S):
+    if not await _wait(lambda: _ended(server, version), RUN_LIMIT_S):
         problems.append(f"run did not end within {RUN_LIMIT_S:.0f} s")
     problems += await _still_answers(server, uri)
     if server._server.returncode is not None:
@@ -235,7 +243,7 @@ async def test_server_survives_hostile_case(case, server, opened):
 async def test_server_never_applied_an_edit(server, opened):
     """After the whole corpus: no workspace/applyEdit was ever sent and the server is alive."""
     for case in LSP_CASES:
-        await _wait(lambda: _logged(server, f"run of version {opened[case.name][1]} took"), RUN_LIMIT_S)
+        await _wait(lambda: _ended(server, opened[case.name][1]), RUN_LIMIT_S)
     assert server.apply_edits == 0
     assert server._server.returncode is None
     assert not await _still_answers(server, opened["empty"][0])
@@ -243,7 +251,7 @@ async def test_server_never_applied_an_edit(server, opened):
 
 async def test_server_never_sent_a_secret(server, opened):
     for case in LSP_CASES:
-        await _wait(lambda: _logged(server, f"run of version {opened[case.name][1]} took"), RUN_LIMIT_S)
+        await _wait(lambda: _ended(server, opened[case.name][1]), RUN_LIMIT_S)
     assert cases.leaked(_everything_received(server)) == []
 
 
@@ -268,7 +276,7 @@ async def test_server_stays_responsive_with_a_ten_megabyte_document(big_server, 
     except asyncio.TimeoutError:
         problems.append("codeLens on the big document hung")
     problems += await _still_answers(big_server, small.as_uri())
-    if not await _wait(lambda: _logged(big_server, "run of version 2 took"), 30):
+    if not await _wait(lambda: _ended(big_server, 2), 30):
         problems.append("the run of the 10 MB document did not end within 30 s")
     assert problems == []
 
