@@ -195,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--source", choices=("humaneval", "refactory"))
     ap.add_argument("--budget", type=float, default=10.0, help="repair time budget per program (seconds)")
     ap.add_argument("--no-baseline", action="store_true", help="skip the line-level Ochiai baseline")
+    ap.add_argument("--no-switch", action="store_true",
+                    help="no predicate switching (repair/switch.py): the localization A/B's 'before'")
     ap.add_argument("--exclude-sample", type=int, default=0, metavar="N",
                     help="leave out the programs of `--sample N --seed 1` (the evaluation sample), e.g. to "
                          "collect decide-training rows that the evaluation never sees")
@@ -204,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from tracefix.config import Settings
 
+    if args.no_switch:
+        import tracefix.repair.switch as switch
+        switch.MAX_SWITCHES = 0
     corpus = load_corpus(args.corpus)
     if args.exclude_sample:
         held = {p["id"] for p in select(corpus, args.exclude_sample, 0, 1)}

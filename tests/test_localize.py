@@ -179,3 +179,55 @@ def test_the_shared_vocabulary_of_outcomes_tests_and_test_ids():
     assert matches_test("t.py::TestA::test_b[1]", "test_b") and matches_test("t.py::TestA::test_b[1]", "TestA::test_b")
     assert matches_test("t.py::test_b[1]", "test_b[1]") and matches_test("doctest:mean", "mean")
     assert not matches_test("t.py::test_bc", "test_b") and not matches_test("t.py::test_b", "b")
+
+
+def test_predicate_switching_lifts_the_block_whose_condition_sends_the_failing_run_astray(tmp_path):
+    """The condition `is_weekend(day)` is backwards; negating it on the failing tests (a real child run of
+    only those tests) makes them pass, so its block gains; a switch that fixes nothing moves nothing."""
+    import threading
+
+    from tracefix.confirm import rerun_cases
+    from tracefix.localize import rerank
+    from tracefix.model import ScoredBlock
+    from tracefix.repair.search import search
+    from tracefix.repair.switch import switches
+
+    path = tmp_path / "fee.py"
+    path.write_text(textwrap.dedent("""\
+        def is_weekend(day):
+            return day in ("sat", "sun")
+
+
+        def fee(day, base):
+            total = base
+            if is_weekend(day):
+                total = base * 2
+            return total
+
+
+        def test_weekday():
+            assert fee("mon", 10) == 20
+
+
+        def test_weekend():
+            assert fee("sun", 10) == 10
+        """))
+    seg, run, text = traced(path)
+    cond = seg.block_at(7)
+    others = [b for b in seg.blocks if b.function in ("fee", "is_weekend") and b.id != cond.id]
+    # A ranking where the condition's block is not first (as a spectrum over two failing tests may say).
+    ranking = [ScoredBlock(others[0], 0.7, "unknown", "Why."), ScoredBlock(cond, 0.6, "unknown", "Why.")]
+    cands = switches(text, __import__("ast").parse(text), seg, ranking)
+    assert [(c.block, c.new) for c in cands] == [(cond.id, "not (is_weekend(day))")]
+    assert all(c.operator == "predicate_switch" for c in cands)
+    failing = [t for t in run.tests if t.failing]
+    assert len(failing) == 2
+    switched = []
+    search(str(path), seg, rerun_cases(failing, discover.discover(str(path), text)), run, cands, Settings(),
+           None, threading.Event(), float("inf"), lambda _m, _p: None, switched)
+    assert [(m.block, m.fixed) for m in switched] == [(cond.id, 2)]
+    ranked = rerank(ranking, [], failing=2, passing=0, switched=switched)
+    assert ranked[0].block.id == cond.id and ranked[0].suspiciousness == 0.8
+    assert "Taking the other branch of its condition makes 2 of 2 failing tests pass." in ranked[0].explanation
+    inert = rerank(ranking, [], failing=2, passing=0, switched=[_mutant(cond.id)])
+    assert [(s.block.id, s.suspiciousness) for s in inert] == [(others[0].id, 0.7), (cond.id, 0.6)]

@@ -334,3 +334,45 @@ def test_edit_rank_reads_the_ranking_it_is_given():
     # After a re-rank that put two other blocks first, the same edit is at rank 2.
     assert edit_rank([ScoredBlock(b, 0.5) for b in others[:2]] + [ScoredBlock(home, 0.4)], seg, doc, outcome) == 2
     assert edit_rank([ScoredBlock(b, 0.5) for b in others], seg, doc, outcome) == -1
+
+
+def test_a_flipped_if_in_front_of_code_that_always_raises_is_a_detour_not_a_fix(tmp_path):
+    """skips_crash: `(None,) // n` raises whenever it runs; flipping the `if` before it makes every test
+    pass without touching it (the wrong fix shown on toolz's check_partial), the `*` fix repairs it."""
+    from tracefix import discover, segment, childrun
+    from tracefix.decide import SKIPS_CRASH, hold_reason
+    from tracefix.localize import failures
+    from tracefix.model import Validation
+    from tracefix.repair.overfit import overfitting
+    from tracefix.repair.search import Outcome
+    from tracefix.repair.candidate import Candidate
+
+    path = write(tmp_path, "pad.py", """\
+        def pad(args, n):
+            if len(args) < n:
+                args = args + (None,) // (n - len(args))
+            return len(args) >= 1
+
+
+        def test_short():
+            assert pad((1,), 3)
+
+
+        def test_exact():
+            assert pad((1, 2), 2)
+        """)
+    text = path.read_text()
+    seg = segment.segment(text)
+    tests = discover.discover(str(path), text)
+    base = childrun.run_tests(str(path), text, seg, tests, SETTINGS)
+    assert {t.id.split("::")[-1]: t.outcome for t in base.tests} == {"test_short": "failed", "test_exact": "passed"}
+    facts = failures(seg, base, text)
+
+    def guard(new_text):
+        cand = Candidate(0, len(text), new_text, "test", 1, "", "", "", 1.0, new_text=new_text)
+        return overfitting(str(path), text, seg, tests, base, Outcome(cand, Validation([], [], 0, 0), base), facts,
+                           SETTINGS, None, threading.Event(), float("inf")).features
+
+    detour, repaired = guard(text.replace("len(args) < n", "len(args) > n")), guard(text.replace("//", "*"))
+    assert detour["skips_crash"] and not repaired["skips_crash"]
+    assert hold_reason(detour) == SKIPS_CRASH and hold_reason(repaired) is None

@@ -7,8 +7,9 @@ A cascade, cheapest first:
      the same cascade as one function; only its tests call it;
   2. not validated (fixes no failing test, or breaks a passing one) → never shown;
   2b. held, unless the knob is at 0: ambiguous (another validated fix in another block also
-     leaves no test failing: the tests do not say which one is meant), or the fix removes
-     statements (passing the tests by deleting code is the classic overfit);
+     leaves no test failing: the tests do not say which one is meant), the fix removes
+     statements (passing the tests by deleting code is the classic overfit), or it makes a
+     statement that raised every time it ran unreachable without changing it (a detour);
   3. P(correct and accepted) from a small Bayesian logistic model over the suggestion's
      features and the user's own acceptance rate for this operator kind;
   4. shown iff P ≥ threshold(settings.precision), the threshold read from a calibration
@@ -94,16 +95,22 @@ def validated(s: Suggestion) -> tuple[bool, str]:
 
 AMBIGUOUS = "another fix, in another block, also makes every failing test pass: the tests do not say which is meant"
 DELETES = "the fix removes code; passing the tests by deleting code is rarely the fix meant"
+SKIPS_CRASH = ("the fix leaves the statement that raised as it is and makes it unreachable: it routes around "
+               "the broken code instead of repairing it")
 
 
 def hold_reason(features: dict[str, Any]) -> str | None:
     """Why a validated fix is held whatever its score: rival fixes (repair's ``rivals``; abstaining beats
     a coin toss between two places) or a fix that removes statements (0 of 3 such fixes were right in the
-    benchmarks, too few for the model to learn a weight)."""
+    benchmarks, too few for the model to learn a weight), or a fix that makes a statement which raised
+    every time it ran unreachable instead of changing it (``skips_crash``: the wrong fix of a real
+    project's `(None,) // n` was a flipped `if` in front of it)."""
     if _num(features, "rivals") > 0:
         return AMBIGUOUS
     if features.get("deletes_code"):
         return DELETES
+    if features.get("skips_crash"):
+        return SKIPS_CRASH
     return None
 
 

@@ -291,13 +291,18 @@ def mutation_score(fixed: int, broken: int, touched: int, failing: int, passing:
     return min(1.0, max(0.0, score))
 
 
-def rerank(scored: list[ScoredBlock], mutants, failing: int, passing: int) -> list[ScoredBlock]:
+def rerank(scored: list[ScoredBlock], mutants, failing: int, passing: int, switched=()) -> list[ScoredBlock]:
     """Blocks re-scored with the repair search's runs: every candidate is a mutant of its block.
 
     ``mutants`` are records with ``block``, ``fixed``, ``broken`` and ``touched``. A block whose
     edits flip failing tests gains; one whose edits changed nothing for any failing test loses, in
     proportion to how many edits were tried there and to how strong the best mutant anywhere was.
-    Blocks no candidate touched keep their score."""
+    Blocks no candidate touched keep their score.
+
+    ``switched`` are the same records for predicate switches (repair/switch.py): a block whose
+    branch condition, negated, makes failing tests pass gains in proportion to how many; tests it
+    breaks do not count against it (a negated condition takes the other branch for every input),
+    and a switch that changed nothing costs the block nothing (one condition says little)."""
     by_block: dict[str, list] = {}
     for m in mutants:
         by_block.setdefault(m.block, []).append(m)
@@ -318,7 +323,34 @@ def rerank(scored: list[ScoredBlock], mutants, failing: int, passing: int) -> li
         sentence = _mutation_sentence(best, len(tried), failing)
         verdict = "incorrect" if best.fixed == failing and not best.broken else sb.verdict
         out.append(ScoredBlock(sb.block, score, verdict, f"{sb.explanation.rstrip('.')}. {sentence}"))
+    out = _switch_gain(out, switched, failing)
     out.sort(key=lambda s: (-s.suspiciousness, s.block.start_line))
+    return out
+
+
+W_SWITCH = 0.5  # how far a switch that makes every failing test pass lifts its block toward 1
+
+
+def _switch_gain(scored: list[ScoredBlock], switched, failing: int) -> list[ScoredBlock]:
+    """Blocks whose negated branch condition makes failing tests pass gain (predicate switching)."""
+    best: dict[str, int] = {}
+    for m in switched:
+        if m.fixed:
+            best[m.block] = max(best.get(m.block, 0), m.fixed)
+    if not best or failing <= 0:
+        return scored
+    out = []
+    for sb in scored:
+        fixed = best.get(sb.block.id, 0)
+        if not fixed:
+            out.append(sb)
+            continue
+        w = W_SWITCH * fixed / failing
+        score = round(sb.suspiciousness + w * (1 - sb.suspiciousness), 4)
+        sentence = (f"Taking the other branch of its condition makes {fixed} of {failing} failing "
+                    f"test{'s' * (failing != 1)} pass.")
+        out.append(ScoredBlock(sb.block, score, sb.verdict, f"{sb.explanation.rstrip('.')}. {sentence}",
+                               sb.details))
     return out
 
 

@@ -27,6 +27,7 @@ from tracefix.repair.context import Context
 from tracefix.repair.generate import candidates
 from tracefix.repair.overfit import Baseline, overfitting
 from tracefix.repair.search import Mutant, Outcome, search
+from tracefix.repair.switch import switches
 from tracefix.repair.candidate import Candidate
 from tracefix.validate import compare, is_improvement, rank_key
 
@@ -72,6 +73,7 @@ def repair_and_rank(path: str, text: str, seg: Segmentation, tests: list[TestCas
                                      deadline)
         outcomes += more
         tried += tried2
+    switched = _switch(path, text, seg, tests, run, blocks, outcomes, settings, python, cancel, progress, deadline)
     facts = failure_facts(seg, run, text)
     outcomes = _distinct(sorted(outcomes, key=lambda o: _rank_key(text, o)))[:MAX_SUGGESTIONS]
     base = Baseline.measure(path, text, run, facts, settings, python, cancel) if outcomes else None
@@ -81,7 +83,7 @@ def repair_and_rank(path: str, text: str, seg: Segmentation, tests: list[TestCas
                                                         i))
     outcomes, guards = [outcomes[i] for i in order], [guards[i] for i in order]
     passing = sum(1 for t in run.tests if t.outcome == "passed")
-    ranked = rerank(blocks, mutants, failing, passing)
+    ranked = rerank(blocks, mutants, failing, passing, switched)
     for o, g in zip(outcomes, guards):
         g.features["rivals"] = rivals(o, outcomes)
         # Where the edit sits in the ranking the candidate runs produced, before the best fix's block
@@ -159,6 +161,29 @@ def _round(path, text, seg, tests, run, blocks, settings, python, cancel, progre
         c.order = i + 1
     progress(f"validating {len(cands)} candidate fixes", 0)
     return search(path, seg, tests, run, cands, settings, python, cancel, deadline, progress, mutants)
+
+
+def _switch(path, text, seg, tests, run, blocks, outcomes, settings, python, cancel, progress, deadline
+            ) -> list[Mutant]:
+    """Predicate switching (repair/switch.py) while no fix passes every failing test and time is left:
+    the runs are evidence for the ranking only, never suggestions."""
+    failing = sum(1 for t in run.tests if t.failing)
+    best_fixed = max((len(o.validation.fixed) for o in outcomes), default=0)
+    tree = parse(text)
+    if tree is None or best_fixed >= failing or cancel.is_set() or time.monotonic() >= deadline:
+        return []
+    cands = switches(text, tree, seg, blocks)
+    if not cands:
+        return []
+    from tracefix.confirm import rerun_cases
+
+    # Only the failing tests run: the switch is forced on the failing runs; what it does to a passing
+    # test (it takes the other branch there too) says nothing about where the failing ones go astray.
+    progress(f"switching {len(cands)} branch conditions", 0)
+    out: list[Mutant] = []
+    search(path, seg, rerun_cases([t for t in run.tests if t.failing], tests), run, cands, settings, python,
+           cancel, deadline, progress, out)
+    return out
 
 
 def _combine_partials(path, text, seg, tests, run, outcomes, settings, python, cancel, progress, deadline

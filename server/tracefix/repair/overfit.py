@@ -10,7 +10,10 @@ gives such an edit away, each measured and handed to the decide model as a featu
   * test_literals  the edit brings in literal values the failing tests used (`if n == 7:`);
   * neighbour_changed / neighbour_errors  on inputs next to the failing test's arguments, how often
                    the patched function's result differs from the original's, and how often it
-                   raises where the original returned (repair/neighbours.py).
+                   raises where the original returned (repair/neighbours.py);
+  * skips_crash    the failing tests raised at a statement that raised every time any test ran it,
+                   and the edit leaves that statement as it is but no test reaches it any more: the
+                   broken code is routed around (a flipped `if` in front of it), not repaired.
 ``suspect`` counts the flags raised; among fixes of equal reach the less suspect one ranks first.
 """
 from __future__ import annotations
@@ -40,7 +43,7 @@ class Guard:
     def suspect(self) -> int:
         f = self.features
         return sum((f.get("passing_drift", 0) > 0, bool(f.get("deletes_code")), bool(f.get("const_return")),
-                    f.get("test_literals", 0) > 0, f.get("neighbour_errors", 0) > 0))
+                    f.get("test_literals", 0) > 0, f.get("neighbour_errors", 0) > 0, bool(f.get("skips_crash"))))
 
 
 @dataclass
@@ -70,9 +73,12 @@ def overfitting(path: str, text: str, seg: Segmentation, tests: list[TestCase], 
         features["const_return"] = _constant_returns(new_tree) > _constant_returns(old_tree)
         features["test_literals"] = len(_new_literals(old_tree, new_tree) & _test_values(run, failures))
     if _affordable(run, cancel, deadline):
-        drift = passing_drift(path, new_text, tests, run, settings, python, cancel)
+        patched = patched_run(path, new_text, tests, settings, python, cancel)
+        drift = passing_drift_of(run, patched[0]) if patched is not None else None
         if drift is not None:
             features["passing_drift"] = drift
+        if patched is not None:
+            features["skips_crash"] = skips_crash(text, new_text, run, *patched, failures)
     if base is not None and base.tokens and not cancel.is_set() and time.monotonic() < deadline + GRACE_S:
         # One untraced run of a single doctest: cheap whatever the suite's size.
         patched = neighbours.tokens(path, new_text, base.call, settings, python, cancel)
@@ -86,26 +92,66 @@ def _affordable(run: RunResult, cancel: threading.Event, deadline: float) -> boo
     return not cancel.is_set() and time.monotonic() + run.duration_ms / 1000 < deadline + GRACE_S
 
 
-def passing_drift(path: str, new_text: str, tests: list[TestCase], run: RunResult, settings: Settings,
-                  python: str | None, cancel: threading.Event) -> float | None:
-    """Share of passing tests whose traced return values change under ``new_text`` (None: can't tell)."""
+def patched_run(path: str, new_text: str, tests: list[TestCase], settings: Settings, python: str | None,
+                cancel: threading.Event) -> tuple[RunResult, Segmentation] | None:
+    """A traced run of every test on the patched text and its blocks (None: it could not be segmented or run)."""
     from tracefix import segment, childrun
 
-    passing = [t.id for t in run.tests if t.outcome == "passed" and run.traces.get(t.id)]
-    if not passing:
-        return None
     try:
         new_seg = segment.segment(new_text)
     except Exception:  # segmentation only labels blocks; without it there is nothing to compare
         return None
     patched = childrun.run_tests(path, new_text, new_seg, tests, settings, python=python, cancel=cancel)
-    if patched.error:
+    return None if patched.error else (patched, new_seg)
+
+
+def passing_drift_of(run: RunResult, patched: RunResult) -> float | None:
+    passing = [t.id for t in run.tests if t.outcome == "passed" and run.traces.get(t.id)]
+    if not passing:
         return None
     compared = [t for t in passing if patched.traces.get(t)]
     if not compared:
         return None
     changed = sum(1 for t in compared if _returns(run.traces[t]) != _returns(patched.traces[t]))
     return round(changed / len(compared), 4)
+
+
+def skips_crash(text: str, new_text: str, run: RunResult, patched: RunResult, new_seg: Segmentation,
+                failures: list[Failure]) -> bool:
+    """The edit routes around a crash instead of repairing it: a failing test raised at a line whose
+    block raised on every visit in every test (no test ever ran that code without it raising), the
+    edit leaves the line's text unchanged, and under the patch no test's trace reaches that line."""
+    old_lines, new_lines = text.splitlines(), new_text.splitlines()
+    for f in failures:
+        line = int((f.test.exception or {}).get("line") or 0)
+        if not f.site or not 0 < line <= len(old_lines) or not old_lines[line - 1].strip():
+            continue
+        visits = [v for trace in run.traces.values() for b, v in trace if b == f.site]
+        if not visits or any(v.raised is None for v in visits):
+            continue  # some run got through this code: the line itself can work
+        statement = old_lines[line - 1]
+        if new_lines.count(statement) != old_lines.count(statement):
+            continue  # the edit changed the line (or copied it): not a detour around it
+        shifted = _shifted_line(old_lines, new_lines, line)
+        if shifted is None:
+            continue
+        home = new_seg.block_at(shifted)
+        if home is not None and not any(home.id in blocks for blocks in patched.spectra.values()):
+            return True
+    return False
+
+
+def _shifted_line(old_lines: list[str], new_lines: list[str], line: int) -> int | None:
+    """Where line ``line`` of the old text sits in the new one (same text, same count of earlier copies)."""
+    statement = old_lines[line - 1]
+    nth = old_lines[:line - 1].count(statement)
+    seen = 0
+    for i, other in enumerate(new_lines):
+        if other == statement:
+            if seen == nth:
+                return i + 1
+            seen += 1
+    return None
 
 
 def _returns(visits) -> Counter:
