@@ -15,8 +15,18 @@ Scored against plain `pytest` in the project's venv:
              shown or held back, is judged so, and its decide features kept (for bench/decide.py)
   ratio      tracefix's traced run time (timing_ms.run) / wall time of plain pytest on the node ids
              tracefix selected, on the same buggy tree (startup and collection included on both sides)
-  ratio_tests  the same tests' own durations: sum of tracefix's duration_ms / sum of plain pytest's
-             setup+call+teardown times
+  ratio_tests  the same tests' own durations, both sides measured by the same instrument: pytest's
+             own per-phase timing (report.duration of setup, call and teardown, what
+             `pytest --durations` prints), summed over the node ids both runs reported. Traced:
+             tracefix's duration_ms, which its probe sums from those reports (the tracer is armed
+             during the phases, so its cost is inside). Plain: the tfbench_outcomes plugin's sum of
+             the same reports. Until 2026-12-02 tracefix's duration_ms was the wall time from the
+             test's logstart hook to its teardown report: pytest's hooks between the phases and
+             tracefix's start-of-test bookkeeping were counted on the traced side only (an untraced
+             probe run already read ~3x on toolz), so the ratio_tests of older results JSON
+             (projects_heldout_*, projects_after_issue15) overstate the tracing cost. Per-test
+             record writing and the coverage map's read-out happen after the teardown report and
+             are in neither figure; they are in `ratio` (the whole run)
 """
 from __future__ import annotations
 
@@ -201,7 +211,7 @@ def evaluate_bug(setup: Setup, base: Baseline, bug: Bug, tracefix: Tracefix, tim
         run_ms = (out.get("timing_ms") or {}).get("run")
         out["traced_s"] = round(run_ms / 1000, 3) if run_ms else None
         out["ratio"] = round(out["traced_s"] / plain.seconds, 2) if plain and out["traced_s"] else None
-        # Test by test: the durations tracefix reports vs the ones plain pytest measured, same ids.
+        # Test by test: pytest's phase timings on both sides (see the docstring), same ids.
         traced_ms = {t["id"]: t.get("duration_ms") for t in (report or {}).get("tests", [])}
         both = [t for t in ids if traced_ms.get(t) is not None and plain and t in plain.durations]
         plain_tests_s = sum(plain.durations[t] for t in both) if both else 0.0

@@ -74,6 +74,7 @@ class RunPlugin(SessionPlugin):
         self.current = nodeid
         self.comparison = None
         self.started = time.perf_counter()
+        self.phases = 0.0  # seconds pytest itself timed for this test's setup, call and teardown
         self.exc = None
         self.stopped = None  # (exception, phase) when the test raised KeyboardInterrupt/SystemExit
         self.outcome = None
@@ -100,6 +101,7 @@ class RunPlugin(SessionPlugin):
     def pytest_runtest_logreport(self, report):
         if report.nodeid != self.current or report.outcome == "rerun":
             return  # pytest-rerunfailures logs a "rerun" and runs the phases again
+        self.phases += float(getattr(report, "duration", 0.0) or 0.0)
         outcome = report.outcome
         if report.when == "call" or (report.when == "setup" and outcome != "passed"):
             if report.when == "setup" and outcome == "failed":
@@ -122,8 +124,10 @@ class RunPlugin(SessionPlugin):
             message = summary(report, self.exc)
         elif outcome == "skipped":
             message = skip_reason(report)
+        # pytest's own duration (setup + call + teardown, as `pytest --durations` shows it): the
+        # hooks between the phases and our own record keeping are not the test's time.
         test = {Result.ID: self.current, Result.OUTCOME: outcome, Result.MESSAGE: message[:MESSAGE_CHARS],
-                Result.DURATION_MS: (time.perf_counter() - self.started) * 1000,
+                Result.DURATION_MS: self.phases * 1000,
                 Result.EXCEPTION: exc_info(self.exc, self.target) if outcome in ("failed", "error") else None,
                 Result.COMPARISON: self.comparison if outcome == "failed" else None}
         self.reported.append(self.current)
