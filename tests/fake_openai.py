@@ -10,6 +10,7 @@ a dict:
   {"malformed": True}                       200 with a body that is not JSON / not SSE JSON
   {"truncate": True, "content": "..."}      half the answer, then the connection is cut
   {"usage": False, "content": "..."}        no usage block (servers that do not count)
+  {"prompt_tokens": 900, "content": "..."}  usage counts the prompt as 900 tokens (a tokenizer unlike ours)
 
 Every request is recorded (path, headers, JSON body) for assertions.
 """
@@ -114,7 +115,7 @@ class FakeOpenAI:
         if limit and _count(content) > limit:  # a real server stops at max_tokens
             content, finish = content[:limit * 4], "length"
         model = body.get("model", "fake")
-        prompt_tokens = sum(_count(m.get("content", "")) for m in body.get("messages", []))
+        prompt_tokens = step.get("prompt_tokens") or sum(_count(m.get("content", "")) for m in body.get("messages", []))
         usage = {"prompt_tokens": prompt_tokens, "completion_tokens": _count(content),
                  "total_tokens": prompt_tokens + _count(content)}
         if not body.get("stream"):

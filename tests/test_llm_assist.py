@@ -12,6 +12,7 @@ from fake_openai import FakeOpenAI, unused_port
 from tracefix import discover, edits, localize, segment, childrun
 from tracefix.config import LLMSettings, Settings
 from tracefix.llm import assist
+from tracefix.model import ScoredBlock
 
 EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "examples")
 
@@ -174,3 +175,76 @@ def test_not_configured_and_disabled(program):
     assert off.messages == [] and off.blocks == blocks and off.tokens == 0
     half = replace(Settings(), llm=LLMSettings(enabled=True))
     assert "no endpoint is configured" in assist(path, text, seg, tests, run, blocks, half).messages[0]
+
+
+# --- offline + LLM: what is (not) asked once the offline repair has run (issue 15 item 4) -------------------
+BLAME_B1 = ('{"verdicts": [{"block": "mean:B1", "verdict": "incorrect", "explanation": "total should start at 1"},'
+            ' {"block": "mean:B2", "verdict": "correct", "explanation": "the loop is fine"}]}')
+
+
+@pytest.fixture(scope="module")
+def repaired(program):
+    """The real offline repair of stats.py: its best fix passes every test, and its block leads the ranking."""
+    from tracefix import repair
+    path, text, seg, tests, run, blocks = program
+    out = repair.repair_and_rank(path, text, seg, tests, run, blocks, Settings(), cancel=None)
+    best = out.suggestions[0]
+    assert not best.validation.broken and best.validation.passed == best.validation.total
+    return out
+
+
+def call_after_repair(program, repaired, base_url, offline=None, **llm):
+    path, text, seg, tests, run, _ = program
+    options = {"samples": 1, "rounds": 2, "timeout": 5.0, **llm}
+    settings = replace(Settings(), llm=LLMSettings(enabled=True, base_url=base_url, model="fake", **options))
+    return assist(path, text, seg, tests, run, repaired.blocks, settings,
+                  offline=repaired.suggestions if offline is None else offline)
+
+
+def test_no_fix_is_asked_when_an_offline_fix_passes_every_test(program, repaired):
+    top = repaired.blocks[0]
+    with FakeOpenAI(responder=answers(GOOD, verdicts=BLAME_B1)) as fake:
+        result = call_after_repair(program, repaired, fake.base_url)
+    prompts_sent = fake.user_prompts()
+    # Only the verdict request went out: the blocks can still be reordered below the fix's block.
+    assert len(prompts_sent) == 1 and "Reply with JSON only" in prompts_sent[0]
+    assert result.suggestions == [] and result.rounds == 0 and result.messages == []
+    assert result.skipped == ["fix: an offline fix already passes every test"]
+    # The model blames B1 and clears B2, yet the block the validated fix edits stays first, as it was.
+    first = result.blocks[0]
+    assert (first.block, first.verdict, first.explanation) == (top.block, top.verdict, top.explanation)
+    assert all(sb.suspiciousness < first.suspiciousness for sb in result.blocks[1:])
+    b1 = next(sb for sb in result.blocks if sb.block.id == "mean:B1")
+    assert b1.verdict == "incorrect" and result.blocks.index(b1) == 1
+
+
+def test_a_partial_offline_fix_still_asks_for_a_fix(program, repaired):
+    best = repaired.suggestions[0]
+    partial = replace(best, validation=replace(best.validation, fixed=best.validation.fixed[:1]))
+    with FakeOpenAI(responder=answers(GOOD)) as fake:
+        result = call_after_repair(program, repaired, fake.base_url, offline=[partial])
+    assert len(fake.user_prompts()) == 2 and result.skipped == []
+    assert [s.validation.passed for s in result.suggestions] == [5]
+
+
+def test_without_trace_blocks_a_settled_run_asks_nothing(program, repaired):
+    path, text, seg, tests, run, _ = program
+    with FakeOpenAI(responder=answers(GOOD)) as fake:
+        settings = replace(Settings(), llm=LLMSettings(enabled=True, base_url=fake.base_url, model="fake"))
+        result = assist(path, text, seg, tests, run, repaired.blocks, settings, feedback="error",
+                        offline=repaired.suggestions)
+    assert fake.requests == [] and result.tokens == 0 and result.blocks == repaired.blocks
+
+
+def test_verdicts_are_asked_only_when_they_can_move_a_block(program):
+    from tracefix.llm.assist import verdicts_can_move
+    blocks = program[5]
+    ranked = [ScoredBlock(b.block, b.suspiciousness) for b in blocks]
+    pinned = ranked[0].block.id
+    assert not verdicts_can_move(ranked[:1], [pinned], pinned)  # only the fix's own block was traced
+    assert not verdicts_can_move(ranked[:2], [pinned], pinned)
+    assert not verdicts_can_move(ranked[:1], [pinned, "f:B9"], pinned)  # one block left: no order to change
+    assert not verdicts_can_move(ranked[:2], [pinned, ranked[1].block.id], pinned)  # second whatever is said
+    assert verdicts_can_move(ranked[:3], [pinned, ranked[1].block.id], pinned)
+    assert verdicts_can_move(ranked[:1], [pinned, "f:B8", "f:B9"], pinned)
+    assert not verdicts_can_move(ranked[:1], [pinned], None) and verdicts_can_move(ranked[:1], ["f:B8"], None)

@@ -134,6 +134,19 @@ def test_budget_stops_asking():
     assert fake.requests[-1]["json"]["max_tokens"] < 100
 
 
+def test_budget_holds_when_the_server_counts_more_prompt_tokens_than_we_estimate():
+    # A 2,000-character prompt we estimate at ~500 tokens; the server's tokenizer counts 1,000. Without
+    # learning that from the first reply, the second request would ask for what is left after a 500-token
+    # prompt and the run would end ~480 tokens over its budget.
+    user = "x = values[i]  # " * 118
+    with FakeOpenAI(responder=lambda b: {"content": "y" * 8000, "prompt_tokens": 1000}) as fake:
+        s = session(fake.base_url, max_tokens_per_run=3000)
+        s.chat("s", user)
+        with pytest.raises(Unavailable, match="token budget of 3000"):
+            s.chat("s", user)
+    assert s.prompt_scale > 1.9 and len(fake.requests) == 1 and s.tokens <= 3000
+
+
 def test_cancel_interrupts_a_backoff_wait():
     cancel = threading.Event()
     with FakeOpenAI([{"status": 429, "headers": {"Retry-After": "10"}}]) as fake:

@@ -195,16 +195,10 @@ def _assist_with_llm(path, text, seg, tests, run, report: Report, settings: Sett
     from tracefix import llm
 
     progress("asking the LLM", 80)
+    # The offline fixes go along: one that already passes every test means no fix is asked of the model.
     result = llm.assist(path, text, seg, tests, run, report.blocks, settings, python=python, cancel=cancel,
-                        progress=lambda msg, pct: progress(msg, 80 + pct * 15 // 100))
-    report.blocks = result.blocks
-    taken = {s.new_text for s in report.suggestions}
-    for suggestion in result.suggestions:
-        if suggestion.new_text not in taken:
-            suggestion.id = f"s{len(report.suggestions) + 1}"
-            report.suggestions.append(suggestion)
-            taken.add(suggestion.new_text)
-    report.messages += result.messages
+                        progress=lambda msg, pct: progress(msg, 80 + pct * 15 // 100), offline=report.suggestions)
+    llm.join(report, result)
 
 
 def _remember(proj, run) -> None:

@@ -4,6 +4,6 @@ The engine calls ``assist`` after the offline repair; everything else here serve
 ``client`` (one budgeted chat session), ``prompts`` (what the model reads), ``parse``
 (what it wrote), ``splice`` (its function back into the document, as minimal edits).
 """
-from tracefix.llm.assist import LLMResult, assist, merge_verdicts
+from tracefix.llm.assist import LLMResult, assist, join, merge_verdicts
 
-__all__ = ["LLMResult", "assist", "merge_verdicts"]
+__all__ = ["LLMResult", "assist", "join", "merge_verdicts"]

@@ -33,6 +33,9 @@ class LLMResult:
     requests: int = 0
     rounds: int = 0  # rounds actually run
     best_text: str | None = None  # the document with the most tests passing that any round reached
+    # What was deliberately not asked, and why (not user messages: nothing went wrong). E.g.
+    # "fix: an offline fix already passes every test", "verdicts: they cannot change the ranking".
+    skipped: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -49,7 +52,10 @@ class _Attempt:
 def assist(path: str, text: str, seg: Segmentation, tests: list[TestCase], run: RunResult,
            blocks: list[ScoredBlock], settings, python: str | None = None,
            cancel: threading.Event | None = None, progress: Callable[[str, int], None] | None = None,
-           feedback: str = "trace-blocks") -> LLMResult:
+           feedback: str = "trace-blocks", offline: list[Suggestion] | None = None) -> LLMResult:
+    """``blocks`` is the ranking after the offline repair and ``offline`` its validated suggestions: when
+    one of them already passes every test the model is not asked for a fix (it could only add a rival),
+    and block verdicts are asked only if they can still move a block other than the one that fix edits."""
     result = LLMResult(blocks=list(blocks))
     llm = settings.llm
     if not llm.enabled:
@@ -65,7 +71,7 @@ def assist(path: str, text: str, seg: Segmentation, tests: list[TestCase], run: 
     try:
         session = Session(llm, cancel)
         _Run(path, text, seg, tests, run, settings, python, cancel, progress or (lambda m, p: None),
-             feedback, session, result).go()
+             feedback, session, result, settled_block(text, run, blocks, offline or [])).go()
     except Unavailable as e:
         if str(e) != "cancelled":
             _note(result, str(e))
@@ -77,15 +83,44 @@ def assist(path: str, text: str, seg: Segmentation, tests: list[TestCase], run: 
     return result
 
 
+def settled_block(text: str, run: RunResult, blocks: list[ScoredBlock], offline: list[Suggestion]) -> str | None:
+    """Id of the ranked block edited by an offline fix that passes every test (fixes every failing test,
+    breaks none); None when no offline fix does. The empty string: such a fix edits no ranked block."""
+    failing = sum(1 for t in run.tests if t.failing)
+    for s in offline:
+        v = s.validation
+        if v is None or v.broken or not failing or len(v.fixed) < failing:
+            continue
+        touched = {e["range"]["start"]["line"] + 1 + k for e in s.edits
+                   for k in range(e["range"]["end"]["line"] - e["range"]["start"]["line"] + 1)}
+        rank = _block_rank([sb.block for sb in blocks], touched)
+        return blocks[rank].block.id if rank >= 0 else ""
+    return None
+
+
+def join(report, result: LLMResult) -> None:
+    """The LLM's ranking, new fixes (numbered after the offline ones, duplicates dropped) and notes join ``report``."""
+    report.blocks = result.blocks
+    taken = {s.new_text for s in report.suggestions}
+    for suggestion in result.suggestions:
+        if suggestion.new_text not in taken:
+            suggestion.id = f"s{len(report.suggestions) + 1}"
+            report.suggestions.append(suggestion)
+            taken.add(suggestion.new_text)
+    report.messages += result.messages
+
+
 def _note(result: LLMResult, message: str) -> None:
     if message and message not in result.messages:
         result.messages.append(message)
 
 
 def merge_verdicts(blocks: list[ScoredBlock], verdicts: dict[str, tuple[str, str]],
-                   seg: Segmentation) -> list[ScoredBlock]:
+                   seg: Segmentation, pinned: str | None = None) -> list[ScoredBlock]:
     """Blocks the model calls incorrect go to the top band [0.6, 1] (offline order kept inside it),
-    the others are scaled below it; blocks it calls correct drop a little further."""
+    the others are scaled below it; blocks it calls correct drop a little further. ``pinned`` (the
+    block a validated fix that passes every test edits) stays first whatever the model says: a
+    validated edit is stronger evidence than the model's opinion, and the diagnostic stays on the fix."""
     blamed = any(v == "incorrect" for v, _ in verdicts.values())
     out = []
     listed = {sb.block.id for sb in blocks}
@@ -108,15 +143,31 @@ def merge_verdicts(blocks: list[ScoredBlock], verdicts: dict[str, tuple[str, str
         else:
             out.append(replace(sb, suspiciousness=round(s, 4)))
     out.sort(key=lambda sb: -sb.suspiciousness)
+    own = next((sb for sb in blocks if pinned and sb.block.id == pinned), None)
+    if own is not None:  # the pinned block keeps its offline score and rationale, strictly above the rest
+        rest = [sb for sb in out if sb.block.id != pinned]
+        top = round(min(1.0, max([own.suspiciousness] + [sb.suspiciousness + 0.01 for sb in rest])), 4)
+        out = [replace(own, suspiciousness=top)] + [
+            sb if sb.suspiciousness < top else replace(sb, suspiciousness=round(top - 0.01, 4)) for sb in rest]
     return out
 
 
+def verdicts_can_move(ranked: list[ScoredBlock], asked: list[str], pinned: str | None) -> bool:
+    """Whether block verdicts on ``asked`` can change the order of ``ranked`` with ``pinned`` kept first:
+    some asked block other than the pinned one, and at least two blocks (ranked or asked) to order."""
+    others = {sb.block.id for sb in ranked} | set(asked)
+    others.discard(pinned)
+    return bool(set(asked) - {pinned}) and len(others) >= 2
+
+
 class _Run:
-    def __init__(self, path, text, seg, tests, run, settings, python, cancel, progress, feedback, session, result):
+    def __init__(self, path, text, seg, tests, run, settings, python, cancel, progress, feedback, session, result,
+                 settled: str | None = None):
         self.path, self.text, self.seg, self.tests, self.run = path, text, seg, tests, run
         self.settings, self.python, self.cancel, self.progress = settings, python, cancel, progress
         self.feedback, self.session, self.result = feedback, session, result
         self.llm = settings.llm
+        self.settled = settled  # see settled_block: not None = an offline fix already passes every test
 
     # --- what to work on ---------------------------------------------------------------------
     def _target(self) -> str | None:
@@ -181,10 +232,13 @@ class _Run:
             except Unavailable as e:
                 self.stopped = str(e)
         keep: dict[str, _Attempt] = {}
-        try:
-            self._rounds(name, original_sig, keep)
-        finally:  # whatever went wrong later, fixes already validated are still offered
-            self.result.suggestions = self._suggestions(list(keep.values()))
+        if self.settled is not None:  # the model's fix could only be a rival of a fix the tests cannot fault
+            self.result.skipped.append("fix: an offline fix already passes every test")
+        else:
+            try:
+                self._rounds(name, original_sig, keep)
+            finally:  # whatever went wrong later, fixes already validated are still offered
+                self.result.suggestions = self._suggestions(list(keep.values()))
         if self.stopped and self.stopped != "cancelled":
             _note(self.result, self.stopped)
 
@@ -234,6 +288,10 @@ class _Run:
         ctx, ids = self._context(self.text, self.seg, self.run, name)
         if not ids:
             return
+        if self.settled is not None and not verdicts_can_move(self.result.blocks, ids, self.settled):
+            self.result.skipped.append("verdicts: with the validated fix's block kept first they cannot "
+                                       "change the ranking")
+            return
         try:
             reply = self.session.chat(prompts.SYSTEM, prompts.verdict_prompt(ctx, ids), temperature=0.0,
                                       max_answer=150 + 80 * len(ids))
@@ -245,7 +303,7 @@ class _Run:
             _note(self.result, "LLM block verdicts were not readable JSON: offline ranking kept")
             return
         self._last_verdicts = verdicts
-        self.result.blocks = merge_verdicts(self.result.blocks, verdicts, self.seg)
+        self.result.blocks = merge_verdicts(self.result.blocks, verdicts, self.seg, pinned=self.settled or None)
 
     def _samples(self, prompt: str, base_text: str, name: str, sig: str, rnd: int,
                  lessons: list[str]) -> list[_Attempt]:

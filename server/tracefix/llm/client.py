@@ -77,6 +77,10 @@ class Session:
         self.requests = 0
         self.retries_left = MAX_RETRIES_PER_RUN
         self.dead: str = ""  # set once the endpoint is known unusable for this run
+        # Prompt tokens the server counted per token we estimated (never below 1): code and traces take more
+        # tokens than 4 characters each, and an estimate that is too low would let the last request overrun
+        # the budget by the difference.
+        self.prompt_scale = 1.0
         # Local servers (llama.cpp, Ollama, vLLM) take any key; the client insists on one.
         key = os.environ.get(settings.api_key_env or "", "") or "no-key"
         self._secret = key if key != "no-key" else ""
@@ -96,14 +100,15 @@ class Session:
         if self.dead:
             raise Unavailable(self.dead)
         # Chat templates add a few tokens per message that the text itself does not show.
-        prompt_tokens = _estimate_tokens(len(system) + len(user)) + 16
+        estimate = _estimate_tokens(len(system) + len(user))
+        prompt_tokens = int(estimate * self.prompt_scale) + 16
         answer_tokens = min(max_answer, self.remaining - prompt_tokens)
         if answer_tokens < 64:
             self.dead = f"LLM token budget of {self.settings.max_tokens_per_run} per run reached: stopped asking"
             raise Unavailable(self.dead)
         while True:
             try:
-                return self._stream(system, user, temperature, answer_tokens, prompt_tokens)
+                return self._stream(system, user, temperature, answer_tokens, prompt_tokens, estimate)
             except _Retry as retry:
                 if self.retries_left <= 0 or retry.delay > RETRY_AFTER_CAP:
                     self.dead = retry.message
@@ -112,7 +117,8 @@ class Session:
                 if self.cancel.wait(retry.delay):
                     raise Unavailable("cancelled") from None
 
-    def _stream(self, system: str, user: str, temperature: float, answer_tokens: int, prompt_tokens: int) -> Reply:
+    def _stream(self, system: str, user: str, temperature: float, answer_tokens: int, prompt_tokens: int,
+                estimate: int = 0) -> Reply:
         import openai
 
         base = self.settings.base_url
@@ -173,6 +179,9 @@ class Session:
                                     "offline results only")
             raise Unavailable(self.dead) from None
         tokens = self._charge(usage, prompt_tokens, parts)
+        counted = getattr(usage, "prompt_tokens", None) if usage else None
+        if isinstance(counted, int) and estimate >= 64:  # too short a prompt says little about the tokenizer
+            self.prompt_scale = max(self.prompt_scale, (counted - 16) / estimate)
         text = "".join(parts)
         if not finish:
             raise Skipped("LLM answer was cut off (stream ended without a finish reason)")
