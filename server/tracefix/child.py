@@ -17,10 +17,10 @@ import stat
 import sys
 import tempfile
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 
-from tracefix import contract, sandbox, workers
+from tracefix import bytecode, contract, sandbox, workers
 from tracefix.contract import Job, Rec
 from tracefix.config import Settings
 from tracefix.project import Project
@@ -76,15 +76,19 @@ def run_job(project: Project, python: str, job: dict, settings: Settings, doc_pa
     worker = workers.worker(workers.Key(python, project.key(), project.root, settings.network)) if settings.warm else None
     # A warm job's scratch must lie in its fork server's folder: the only one that server can see.
     scratch = worker.job_dir() if worker is not None else tempfile.mkdtemp(prefix="tracefix-run-")
+    # The bytecode cache's newest generation, read-only under this run's upper layer (tracefix/bytecode.py).
+    layer = worker.bytecode.acquire() if worker is not None and not bytecode.disabled() else None
     try:
         home, upper, work = (os.path.join(scratch, d) for d in ("home", "upper", "work"))
         os.mkdir(home)
         os.mkdir(work)
         overlay_buffer(project, doc_path, text, upper)
+        if layer is not None and text is not None:
+            bytecode.shadow(layer, project, doc_path, upper)  # the buffer never meets a cached pyc
         job = {**job, Job.ROOT: project.root, Job.RESULT: os.path.join(scratch, "result.jsonl"),
                Job.PYTEST_FALLBACK: pytest_fallback_paths(), Job.LIMITS: limits(settings)}
-        spec = {**jail_spec_base(python), "overlay": {"root": project.root, "upper": upper, "work": work},
-                "writable": [scratch]}
+        overlay = {"root": project.root, "upper": upper, "work": work, **({"layers": [layer]} if layer else {})}
+        spec = {**jail_spec_base(python), "overlay": overlay, "writable": [scratch]}
         env = job_env(python)
         if not sandbox.isolation(settings.network)[0]:
             job[Job.FALLBACK] = {**fallback_spec(project, doc_path, text, scratch, upper), "network": settings.network}
@@ -103,6 +107,38 @@ def run_job(project: Project, python: str, job: dict, settings: Settings, doc_pa
         if problem:
             return JobOutcome(child, [], list(child.protections), problem)
         return JobOutcome(child, records, child.protections + _fallback_protections(records))
+    finally:
+        if layer is not None:
+            worker.bytecode.release(layer)
+        remove_tree(scratch)
+        if worker is not None and not bytecode.disabled():
+            refresh_bytecode(worker, project, python, settings)
+
+
+def refresh_bytecode(worker: "workers.WarmWorker", project: Project, python: str, settings: Settings) -> None:
+    """Start bringing the worker's bytecode cache up to date with the project on disk (in the background)."""
+    worker.bytecode.refresh(project, functools.partial(compile_bytecode, worker, project, python, settings))
+
+
+def compile_bytecode(worker: "workers.WarmWorker", project: Project, python: str, settings: Settings, dest: str,
+                     rewrite: list[str], modules: list[str]) -> bool:
+    """One compile-mode job (probe/bytecode.py): the pycs of these files written under ``dest``, the only folder
+    it may write besides its scratch. It parses and compiles; it imports nothing of the project's."""
+    scratch = worker.job_dir()
+    try:
+        home = os.path.join(scratch, "home")
+        os.mkdir(home)
+        job = {Job.MODE: contract.MODE_COMPILE, Job.ROOT: project.root, Job.RESULT: os.path.join(scratch, "result.jsonl"),
+               Job.PYTEST_FALLBACK: pytest_fallback_paths(), Job.LIMITS: limits(settings),
+               Job.COMPILE: {"root": project.root, "dest": dest, "rewrite": rewrite, "modules": modules,
+                             "racy_s": bytecode.RACY_S}}
+        base = jail_spec_base(python)
+        # No overlay: the project is read as it is on disk (read-only, and brought back when it lies under /tmp).
+        spec = {**base, "readable": [*base["readable"], project.root], "writable": [scratch, dest]}
+        slow = replace(settings, timeout=max(settings.timeout, 120.0))
+        child = _run_warm(worker, job, spec, scratch, {**job_env(python), "HOME": home, "TMPDIR": home}, slow, None)
+        records = read_records(job[Job.RESULT])
+        return child is not None and child.returncode == 0 and any(Rec.COMPILED in r for r in records)
     finally:
         remove_tree(scratch)
 

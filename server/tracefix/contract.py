@@ -23,7 +23,7 @@ _probe = _load()
 VERSION = _probe.VERSION
 Job, Rec, Result, Trace, Cut, Budget, Verb = (_probe.Job, _probe.Rec, _probe.Result, _probe.Trace, _probe.Cut,
                                             _probe.Budget, _probe.Verb)
-MODE_RUN, MODE_COLLECT = _probe.MODE_RUN, _probe.MODE_COLLECT
+MODE_RUN, MODE_COLLECT, MODE_COMPILE = _probe.MODE_RUN, _probe.MODE_COLLECT, _probe.MODE_COMPILE
 KIND_PYTEST, KIND_DOCTEST, KIND_SCRIPT = _probe.KIND_PYTEST, _probe.KIND_DOCTEST, _probe.KIND_SCRIPT
 LIMIT_CPU, LIMIT_MEMORY, LIMIT_FILE, LIMIT_FILES, LIMIT_PROCESSES = (
     _probe.LIMIT_CPU, _probe.LIMIT_MEMORY, _probe.LIMIT_FILE, _probe.LIMIT_FILES, _probe.LIMIT_PROCESSES)

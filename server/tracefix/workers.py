@@ -23,7 +23,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from tracefix import sandbox
+from tracefix import bytecode, sandbox
 from tracefix.contract import Verb
 
 FORKSERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "probe", "forkserver.py")
@@ -51,6 +51,7 @@ class WarmWorker:
         self.jobs = os.path.join(self.home, "jobs")
         os.mkdir(self.jobs)
         self.next_job = 0
+        self.bytecode = bytecode.Cache(self.home)  # its generations live here, out of every job's sight
         env = sandbox.child_env(self.home)
         argv, protections = sandbox.jailed([key.python, "-X", "utf8", FORKSERVER], _worker_spec(key, self.home),
                                            self.home, key.network)

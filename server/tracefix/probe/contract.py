@@ -10,13 +10,13 @@ plain data only, plus the one rule both sides must apply alike (which tracer bac
 (``version_problem``) instead of misreading it.
 """
 
-VERSION = 2
+VERSION = 3
 
 
 class Job:
     """Keys of the job: a JSON object the server writes and the probe reads."""
 
-    MODE = "mode"  # MODE_RUN | MODE_COLLECT
+    MODE = "mode"  # MODE_RUN | MODE_COLLECT | MODE_COMPILE
     TARGET = "target"  # the document's real path
     MODULE = "module"  # its dotted module name ("" when not importable by name)
     ROOT = "root"  # the project root: the child's working directory
@@ -37,6 +37,9 @@ class Job:
     RESULT = "result"  # where the result records go
     LIMITS = "limits"  # {LIMIT_*: value}: rlimits
     FALLBACK = "fallback"  # without the jail: what probe/fallback.py sets up
+    # Compile mode (probe/bytecode.py): {"root", "dest", "rewrite": [paths], "modules": [paths],
+    # "racy_s": seconds}: the pycs of those files, written under dest; no user code runs.
+    COMPILE = "compile"
     # Fork-server jobs only: the child's own output files, extra environment and jail spec.
     STDOUT = "stdout"
     STDERR = "stderr"
@@ -44,7 +47,7 @@ class Job:
     JAIL = "jail"
 
 
-MODE_RUN, MODE_COLLECT = "run", "collect"
+MODE_RUN, MODE_COLLECT, MODE_COMPILE = "run", "collect", "compile"
 KIND_PYTEST, KIND_DOCTEST, KIND_SCRIPT = "pytest", "doctest", "script"
 LIMIT_CPU, LIMIT_MEMORY, LIMIT_FILE, LIMIT_FILES, LIMIT_PROCESSES = (
     "cpu_seconds", "memory_bytes", "file_bytes", "open_files", "processes")
@@ -69,6 +72,7 @@ class Rec:
     COLLECT_ERROR = "collect_error"  # {file, message}
     REACH = "reach"  # {file, modules, files}
     DOC_MODULE = "doc_module"
+    COMPILED = "compiled"  # compile mode: {"written", "failed", "skipped"} counts
     DONE = "done"  # last record: {DONE: true, CRASH: traceback tail | None}
     CRASH = "crash"
 

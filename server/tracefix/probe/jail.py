@@ -8,9 +8,10 @@ the project's venv executes outside the jail. The fork server imports this file
 too and applies the per-job half (``job_jail``) in each forked job.
 
 What the spec asks for (every key optional):
-- ``overlay``: {"root", "upper", "work"}: the project root becomes a copy-on-write
+- ``overlay``: {"root", "upper", "work"[, "layers"]}: the project root becomes a copy-on-write
   overlay whose upper layer (prepared by the server, the unsaved buffer already
-  in it) is per-run scratch: writes land there and vanish with the run;
+  in it) is per-run scratch: writes land there and vanish with the run; ``layers``
+  (the bytecode cache) lie read-only between the upper layer and the real tree;
 - ``writable``: folders that stay writable (the scratch); everything else that is
   mounted becomes read-only;
 - ``readable``: what the run reads from /tmp, /var/tmp or /dev/shm (the interpreter, the
@@ -108,16 +109,28 @@ def readonly_all(keep):
     return failed
 
 
-def overlay(root, upper, work):
-    """The project root as a copy-on-write overlay: reads see the real tree, writes go to ``upper``."""
-    for path in (root, upper, work):
+def overlay(root, upper, work, layers=()):
+    """The project root as a copy-on-write overlay: reads see the real tree, writes go to ``upper``.
+
+    ``layers``: read-only folders laid over the real tree, under ``upper`` (the bytecode cache's
+    ``__pycache__`` folders); where the kernel refuses them the overlay is made without."""
+    for path in (root, upper, work) + tuple(layers):
         if "," in path or ":" in path:
             raise JailError("overlay: a path with ',' or ':' cannot be used: " + path)
-    options = "lowerdir=%s,upperdir=%s,workdir=%s" % (root, upper, work)
-    try:
-        mount("overlay", root, "overlay", 0, options)
-    except JailError:
-        mount("overlay", root, "overlay", 0, options + ",userxattr")  # kernels that want it for user namespaces
+    plain = "upperdir=%s,workdir=%s" % (upper, work)
+    attempts = ["lowerdir=%s,%s" % (":".join(tuple(layers) + (root,)), plain)] if layers else []
+    attempts.append("lowerdir=%s,%s" % (root, plain))
+    for i, options in enumerate(attempts):
+        try:
+            try:
+                mount("overlay", root, "overlay", 0, options)
+            except JailError:
+                mount("overlay", root, "overlay", 0, options + ",userxattr")  # kernels that want it in user namespaces
+            return bool(layers) and i == 0
+        except JailError:
+            if i == len(attempts) - 1:
+                raise
+    return False
 
 
 def fresh_tmpfs(target, writable, readable, size="512m"):
@@ -168,7 +181,7 @@ def apply(spec):
         mount(w, w, None, MS_BIND | MS_REC)  # its own mount: the read-only pass below skips it
     ov = spec.get("overlay")
     if ov:
-        overlay(ov["root"], ov["upper"], ov["work"])
+        overlay(ov["root"], ov["upper"], ov["work"], tuple(ov.get("layers", ())))
     keep = writable + ([ov["root"]] if ov else [])
     failed = readonly_all(keep)
     # As given and resolved: a venv's bin/python is a symlink whose own path must exist too.

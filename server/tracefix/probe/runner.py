@@ -12,7 +12,8 @@ process died. Nothing is printed on the user's stdout by the probe itself.
 The rest of the probe is loaded from this folder by path, under private module names
 (``_tracefix_<file>``), never through ``sys.path``: a project may well have its own
 ``reach`` or ``outcomes`` module. What runs where: ``pytest_run`` and ``pytest_collect``
-(the two modes, over ``pytest_call`` and ``pytest_session``), ``doctests`` (the doctests
+(the two modes, over ``pytest_call`` and ``pytest_session``), ``bytecode`` (the third mode: a
+bytecode cache, no user code), ``doctests`` (the doctests
 and the ``__main__`` block), ``reach``, ``records`` (the result file), ``project_files``
 ``outcomes`` (one-line messages), ``contract`` (the names shared with the server), ``saferepr``
 and ``tracer`` (values and visits).
@@ -149,7 +150,9 @@ def execute(job):
     watch = records.Watch(results, tracer, coverage)
     crash = None
     try:
-        if not run_mode:
+        if job.get(J.MODE) == contract.MODE_COMPILE:
+            load_private("bytecode").compile_layer(job, results)  # parse and compile only: no user code runs
+        elif not run_mode:
             pytest_collect.collect_pytest(job, results, project)
         else:
             pytest_run.run_pytest(job, results, watch, project, arm)
