@@ -18,8 +18,11 @@ Usage: .venv/bin/python bench/lsp.py [--saves N] [--runs N] [--quick]
        .venv/bin/python bench/lsp.py --project ROOT --module REL [--python PY] [--saves N]
 The second form measures save → first diagnostics on a module of a real project, in place (issue 11's target:
 median ≤ 1 s with the warm worker on the largest project of bench/projects.py's corpus); it writes
-bench/results/lsp_project.json. The module's edits are comment lines in the editor buffer only: the file on disk
-is never written.
+bench/results/lsp_project.json. The module's edits are made in the editor buffer only (the file on disk is never
+written), of two kinds (``--edit``, default both, one server each): ``body`` sets a constant inside the module's
+first function, a new value each save, so the function's code changes as when a user edits it; ``comment`` adds a
+comment line at the top. TRACEFIX_NO_BYTECODE_CACHE=1 in the environment turns the warm worker's bytecode cache
+off (for A/B runs; the result says which).
 """
 from __future__ import annotations
 
@@ -145,15 +148,23 @@ class Session:
     def run_done(self, version: int, count: int = 1) -> bool:
         return sum(f"run of version {version} took" in m for m in self.logs[self.since:]) >= count
 
-    async def edit_and_save(self, uri: str, version: int) -> tuple[float, float]:
-        """Append a comment line (a new version), save, and return ms until its first diagnostics arrive and
-        until its run has ended."""
+    async def edit_and_save(self, uri: str, version: int, body: tuple[int, str] | None = None) -> tuple[float, float]:
+        """Edit the buffer (a new version), save, and return ms until its first diagnostics arrive and until its
+        run has ended. The edit adds a comment line at the top, or with ``body`` = (line, indent) sets a constant
+        inside a function: the line ``<indent>_bench_edit = <version>`` at that line the first time, its value
+        changed on every later save (the function's code changes, as when a user edits it)."""
         seen = len(self.published)
+        if body is None:
+            line, old_end, text = 0, 0, f"# edit {version}\n"
+        else:
+            line, indent = body
+            old_end = 0 if version == 2 else len(f"{indent}_bench_edit = {version - 1}")
+            text = f"{indent}_bench_edit = {version}" + ("\n" if version == 2 else "")
         self.client.text_document_did_change(types.DidChangeTextDocumentParams(
             text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
             content_changes=[types.TextDocumentContentChangePartial(
-                range=types.Range(start=types.Position(line=0, character=0),
-                                  end=types.Position(line=0, character=0)), text=f"# edit {version}\n")]))
+                range=types.Range(start=types.Position(line=line, character=0),
+                                  end=types.Position(line=line, character=old_end)), text=text)]))
         t0 = time.perf_counter()
         self.client.text_document_did_save(types.DidSaveTextDocumentParams(
             text_document=types.TextDocumentIdentifier(uri=uri)))
@@ -183,18 +194,35 @@ def stages(logs: list[str], versions) -> dict[str, float]:
     return {name: statistics.median(v) for name, v in per.items()}
 
 
-async def save_latency(tmp: Path, files: list[str], saves: int, settings: dict) -> dict:
+def body_edit_point(source: str) -> tuple[int, str]:
+    """(0-based line, indentation) where a constant can be set inside the module's first top-level function:
+    before its first statement after the docstring."""
+    import ast
+
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            stmts = node.body
+            docstring = isinstance(stmts[0], ast.Expr) and isinstance(getattr(stmts[0], "value", None), ast.Constant)
+            if docstring and len(stmts) == 1:
+                continue
+            stmt = stmts[1] if docstring else stmts[0]
+            return stmt.lineno - 1, " " * stmt.col_offset
+    raise ValueError("no top-level function with a statement to edit")
+
+
+async def save_latency(tmp: Path, files: list[str], saves: int, settings: dict, edit: str = "comment") -> dict:
     session = Session(settings)
     await session.start()
     out = {}
     try:
         for name in files:
             uri = session.open(tmp / name)
+            body = body_edit_point((tmp / name).read_text()) if edit == "body" else None
             await session.wait(lambda: session.run_done(1))  # the open run warms everything up
-            pairs = [await session.edit_and_save(uri, v) for v in range(2, saves + 2)]
+            pairs = [await session.edit_and_save(uri, v, body) for v in range(2, saves + 2)]
             times = [first for first, _ in pairs]
             out[name] = {"median_ms": statistics.median(times), "p95_ms": pct(times, 95),
-                         "min_ms": min(times), "n": len(times),
+                         "min_ms": min(times), "n": len(times), "times_ms": [round(t) for t in times],
                          "final_median_ms": statistics.median(final for _, final in pairs),
                          "stage_median_ms": stages(session.logs[session.since:], range(2, saves + 2))}
     finally:
@@ -249,18 +277,22 @@ async def memory(tmp: Path, name: str, runs: int, settings: dict) -> dict:
     return {"rss_mb_after_runs": samples}
 
 
-def project_latency(root: Path, module: str, python: str, saves: int) -> int:
+def project_latency(root: Path, module: str, python: str, saves: int, edits: list[str]) -> int:
     """Save → first diagnostics on one module of a real project (repair off: the first diagnostics are the
-    failing tests and suspects, which is what a user waits for)."""
+    failing tests and suspects, which is what a user waits for), for each kind of edit, one server each."""
     settings = {"runOn": "save", "repair": False, **({"interpreter": python} if python else {})}
-    latency = asyncio.run(save_latency(root, [module], saves, settings))[module]
     result = {"bench": "lsp_project", "project": str(root), "module": module, "python": python,
-              "load_average_at_end": os.getloadavg(), **latency, "target_median_ms": 1000}
+              "bytecode_cache": not os.environ.get("TRACEFIX_NO_BYTECODE_CACHE"), "target_median_ms": 1000}
+    for edit in edits:
+        latency = asyncio.run(save_latency(root, [module], saves, settings, edit))[module]
+        result[edit] = {**latency, "load_average_at_end": os.getloadavg()}
+        print(f"save→diagnostics on {root.name}/{module}, {edit} edits: median {latency['median_ms']:.0f} ms, "
+              f"p95 {latency['p95_ms']:.0f} ms over {latency['n']} saves (target ≤ 1000 ms), final results median "
+              f"{latency['final_median_ms']:.0f} ms; stages {latency['stage_median_ms']}; "
+              f"load {os.getloadavg()[0]:.1f}")
     out = RESULTS.with_name("lsp_project.json")
     out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"save→diagnostics on {root.name}/{module}: median {latency['median_ms']:.0f} ms, "
-          f"p95 {latency['p95_ms']:.0f} ms over {latency['n']} saves (target ≤ 1000 ms), final results median "
-          f"{latency['final_median_ms']:.0f} ms; stages {latency['stage_median_ms']}; wrote {out.relative_to(ROOT)}")
+    print(f"wrote {out.relative_to(ROOT)}")
     return 0
 
 
@@ -272,11 +304,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--project", type=Path, help="a real project's root (see the second usage line)")
     ap.add_argument("--module", help="with --project: the module to edit, relative to the root")
     ap.add_argument("--python", default="", help="with --project: the project's interpreter")
+    ap.add_argument("--edit", choices=["body", "comment", "both"], default="both",
+                    help="with --project: what each save changes: a constant inside the module's first function "
+                         "(body), a comment line at the top (comment), or both, one server each (default)")
     args = ap.parse_args(argv)
     # The benchmark's saves would count as "ignored" fixes: keep them out of the user's own store.
     os.environ["TRACEFIX_DATA_DIR"] = tempfile.mkdtemp(prefix="tracefix-bench-data-")
     if args.project:
-        return project_latency(args.project.resolve(), args.module, args.python, args.saves)
+        edits = ["body", "comment"] if args.edit == "both" else [args.edit]
+        return project_latency(args.project.resolve(), args.module, args.python, args.saves, edits)
     if args.quick:
         args.saves, args.runs = 3, 20
     tmp = Path(tempfile.mkdtemp(prefix="tracefix-bench-lsp-"))

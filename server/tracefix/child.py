@@ -78,6 +78,8 @@ def run_job(project: Project, python: str, job: dict, settings: Settings, doc_pa
     scratch = worker.job_dir() if worker is not None else tempfile.mkdtemp(prefix="tracefix-run-")
     # The bytecode cache's newest generation, read-only under this run's upper layer (tracefix/bytecode.py).
     layer = worker.bytecode.acquire() if worker is not None and not bytecode.disabled() else None
+    if worker is not None and layer is None and not bytecode.disabled():
+        refresh_bytecode(worker, project, python, settings)  # a new worker: the first generation starts now
     try:
         home, upper, work = (os.path.join(scratch, d) for d in ("home", "upper", "work"))
         os.mkdir(home)
