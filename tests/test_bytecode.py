@@ -195,3 +195,39 @@ def test_racy_rule_for_mtime_validated_pycs(tmp_path):
     assert probe._rewrite_one(MtimeRewrite, Path, str(old), str(tmp_path), None, 2.0) is True
     assert probe._rewrite_one(rewrite, Path, str(fresh), str(tmp_path / "c"), probe._Config(), 2.0) is (
         not isinstance(rewrite._rewrite_test(Path(fresh), None)[0], os.stat_result))
+
+
+def test_pytest_74_mtime_pycs_end_to_end(tmp_path):
+    """pytest 6.2-8.x validate their own pyc by mtime and size: it is written for a file older than RACY_S,
+    read by the run, not written for a file just modified, and an edited test buffer still runs as edited."""
+    from test_runner_contract import venv_python
+
+    python = venv_python("pytest74")
+    doc = tmp_path / "mod.py"
+    write(doc, MOD)
+    old = tmp_path / "test_old.py"
+    write(old, "from mod import value\n\ndef test_value():\n    assert value() == 1\n")
+    fresh = tmp_path / "test_fresh.py"
+    fresh.write_text("from mod import value\n\ndef test_fresh():\n    assert value() == 1\n")
+    os.utime(fresh, (time.time() + 3600, time.time() + 3600))  # "modified just now" whenever the compile job runs
+    proj = project.find(str(doc), python)
+    w = workers.worker(workers.Key(python, proj.key(), proj.root, False))
+    settings = Settings(warm=True, python=python)
+
+    def run_with(path, text):
+        seg = segment.segment(text)
+        tests = discover.for_document(proj, python, str(path), text, settings).tests
+        result = childrun.run_tests(str(path), text, seg, tests, settings, python=python, project=proj)
+        return {t.id: (t.outcome, t.message) for t in result.tests}
+
+    assert run_with(doc, MOD)["test_old.py::test_value"] == ("passed", "")
+    settle(w)
+    names = os.listdir(os.path.join(w.bytecode.current, "__pycache__"))
+    [pyc] = [n for n in names if n.startswith("test_old.") and "-pytest-7.4.4" in n]
+    with open(os.path.join(w.bytecode.current, "__pycache__", pyc), "rb") as f:
+        assert f.read(8)[4:8] == b"\x00\x00\x00\x00", "pytest 7.4's own pyc: validated by mtime and size"
+    assert not [n for n in names if n.startswith("test_fresh.")], "modified just now: not cached (racy)"
+    flipped = old.read_text().replace("value() == 1", "value() == 4")
+    edited = run_with(old, flipped)
+    assert edited["test_old.py::test_value"][0] == "failed" and "1 == 4" in edited["test_old.py::test_value"][1]
+    assert run_with(doc, MOD)["test_old.py::test_value"] == ("passed", "")

@@ -204,7 +204,9 @@ class Cache:
         for rel in changed:
             mtime_ns, _size = files[rel]
             manifest[rel] = {"stat": list(files[rel]), "pycs": _pycs(folder, rel),
-                             "fresh": mtime_ns / 1e9 > started - RACY_S - 1}
+                             # retried at the next refresh when skipped for being racy (a clock-skewed
+                             # future mtime is not: it would be recompiled at every refresh)
+                             "fresh": started - RACY_S - 1 < mtime_ns / 1e9 < started + 5}
         with self.lock:
             previous, self.current, self.manifest = self.current, folder, manifest
             if previous is not None and not self.users.get(previous):

@@ -130,14 +130,15 @@ def compile_bytecode(worker: "workers.WarmWorker", project: Project, python: str
     try:
         home = os.path.join(scratch, "home")
         os.mkdir(home)
-        job = {Job.MODE: contract.MODE_COMPILE, Job.ROOT: project.root, Job.RESULT: os.path.join(scratch, "result.jsonl"),
-               Job.PYTEST_FALLBACK: pytest_fallback_paths(), Job.LIMITS: limits(settings),
+        slow = replace(settings, timeout=max(settings.timeout, 120.0))  # a large tree: once, in the background
+        job = {Job.MODE: contract.MODE_COMPILE, Job.ROOT: project.root,
+               Job.RESULT: os.path.join(scratch, "result.jsonl"),
+               Job.PYTEST_FALLBACK: pytest_fallback_paths(), Job.LIMITS: limits(slow),
                Job.COMPILE: {"root": project.root, "dest": dest, "rewrite": rewrite, "modules": modules,
                              "racy_s": bytecode.RACY_S}}
         base = jail_spec_base(python)
         # No overlay: the project is read as it is on disk (read-only, and brought back when it lies under /tmp).
         spec = {**base, "readable": [*base["readable"], project.root], "writable": [scratch, dest]}
-        slow = replace(settings, timeout=max(settings.timeout, 120.0))
         child = _run_warm(worker, job, spec, scratch, {**job_env(python), "HOME": home, "TMPDIR": home}, slow, None)
         records = read_records(job[Job.RESULT])
         return child is not None and child.returncode == 0 and any(Rec.COMPILED in r for r in records)
