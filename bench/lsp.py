@@ -15,14 +15,14 @@ Targets from the issue: save→diagnostics median ≤ 400 ms, hover p99 ≤ 50 m
 Writes bench/results/lsp.json and prints a table.
 
 Usage: .venv/bin/python bench/lsp.py [--saves N] [--runs N] [--quick]
-       .venv/bin/python bench/lsp.py --project ROOT --module REL [--python PY] [--saves N]
+       .venv/bin/python bench/lsp.py --project ROOT --module REL [--python PY] [--saves N] [--edit E] [--ab N]
 The second form measures save → first diagnostics on a module of a real project, in place (issue 11's target:
 median ≤ 1 s with the warm worker on the largest project of bench/projects.py's corpus); it writes
 bench/results/lsp_project.json. The module's edits are made in the editor buffer only (the file on disk is never
 written), of two kinds (``--edit``, default both, one server each): ``body`` sets a constant inside the module's
 first function, a new value each save, so the function's code changes as when a user edits it; ``comment`` adds a
 comment line at the top. TRACEFIX_NO_BYTECODE_CACHE=1 in the environment turns the warm worker's bytecode cache
-off (for A/B runs; the result says which).
+off (the result says which); ``--ab N`` runs N interleaved rounds off/on and records the ratio.
 """
 from __future__ import annotations
 
@@ -277,19 +277,42 @@ async def memory(tmp: Path, name: str, runs: int, settings: dict) -> dict:
     return {"rss_mb_after_runs": samples}
 
 
-def project_latency(root: Path, module: str, python: str, saves: int, edits: list[str]) -> int:
+NO_CACHE = "TRACEFIX_NO_BYTECODE_CACHE"
+
+
+def project_latency(root: Path, module: str, python: str, saves: int, edits: list[str], ab: int = 0) -> int:
     """Save → first diagnostics on one module of a real project (repair off: the first diagnostics are the
-    failing tests and suspects, which is what a user waits for), for each kind of edit, one server each."""
+    failing tests and suspects, which is what a user waits for), for each kind of edit, one server each.
+    ``ab`` > 0: that many interleaved rounds with the bytecode cache off, then on (the machine is shared: only
+    ratios within one period mean something); the kept latencies are the last round's, cache on."""
     settings = {"runOn": "save", "repair": False, **({"interpreter": python} if python else {})}
     result = {"bench": "lsp_project", "project": str(root), "module": module, "python": python,
-              "bytecode_cache": not os.environ.get("TRACEFIX_NO_BYTECODE_CACHE"), "target_median_ms": 1000}
+              "bytecode_cache": not os.environ.get(NO_CACHE), "target_median_ms": 1000}
+    rounds = [(r, cache) for r in range(ab) for cache in (False, True)] if ab else [(0, None)]
     for edit in edits:
-        latency = asyncio.run(save_latency(root, [module], saves, settings, edit))[module]
-        result[edit] = {**latency, "load_average_at_end": os.getloadavg()}
-        print(f"save→diagnostics on {root.name}/{module}, {edit} edits: median {latency['median_ms']:.0f} ms, "
-              f"p95 {latency['p95_ms']:.0f} ms over {latency['n']} saves (target ≤ 1000 ms), final results median "
-              f"{latency['final_median_ms']:.0f} ms; stages {latency['stage_median_ms']}; "
-              f"load {os.getloadavg()[0]:.1f}")
+        per: dict[str, list[float]] = {"off": [], "on": []}
+        for r, cache in rounds:
+            if cache is True:
+                os.environ.pop(NO_CACHE, None)
+            elif cache is False:
+                os.environ[NO_CACHE] = "1"  # the server (and so every run) inherits it
+            latency = asyncio.run(save_latency(root, [module], saves, settings, edit))[module]
+            if cache is not None:
+                per["on" if cache else "off"].append(round(latency["median_ms"]))
+            result[edit] = {**latency, "load_average_at_end": os.getloadavg()}
+            label = "" if cache is None else f" (round {r + 1}, cache {'on' if cache else 'off'})"
+            print(f"save→diagnostics on {root.name}/{module}, {edit} edits{label}: median "
+                  f"{latency['median_ms']:.0f} ms, p95 {latency['p95_ms']:.0f} ms over {latency['n']} saves (target "
+                  f"≤ 1000 ms), final results median {latency['final_median_ms']:.0f} ms; stages "
+                  f"{latency['stage_median_ms']}; load {os.getloadavg()[0]:.1f}")
+        if ab:
+            os.environ.pop(NO_CACHE, None)
+            ratio = statistics.median(per["on"]) / statistics.median(per["off"])
+            result.setdefault("ab_bytecode_cache", {})[edit] = {
+                "median_ms_cache_off": per["off"], "median_ms_cache_on": per["on"], "ratio_on_off": round(ratio, 2)}
+            print(f"  {edit} edits, interleaved A/B: cache off {per['off']} ms, on {per['on']} ms: on/off {ratio:.2f}")
+    if ab:
+        result["bytecode_cache"] = True
     out = RESULTS.with_name("lsp_project.json")
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {out.relative_to(ROOT)}")
@@ -307,12 +330,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--edit", choices=["body", "comment", "both"], default="both",
                     help="with --project: what each save changes: a constant inside the module's first function "
                          "(body), a comment line at the top (comment), or both, one server each (default)")
+    ap.add_argument("--ab", type=int, default=0, metavar="N",
+                    help="with --project: N interleaved rounds with the bytecode cache off, then on; the ratios go "
+                         "in the result")
     args = ap.parse_args(argv)
     # The benchmark's saves would count as "ignored" fixes: keep them out of the user's own store.
     os.environ["TRACEFIX_DATA_DIR"] = tempfile.mkdtemp(prefix="tracefix-bench-data-")
     if args.project:
         edits = ["body", "comment"] if args.edit == "both" else [args.edit]
-        return project_latency(args.project.resolve(), args.module, args.python, args.saves, edits)
+        return project_latency(args.project.resolve(), args.module, args.python, args.saves, edits, args.ab)
     if args.quick:
         args.saves, args.runs = 3, 20
     tmp = Path(tempfile.mkdtemp(prefix="tracefix-bench-lsp-"))
