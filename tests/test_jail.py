@@ -92,3 +92,50 @@ def test_the_child_cannot_undo_the_jail(tmp_path):
     out, _, _, _ = jailed_run(tmp_path)
     assert out["remount"] != 0
     assert out["umount_overlay"] != 0
+
+
+LAYER_PROBE = r'''
+import json, os, sys
+root = sys.argv[1]
+out = {"cached": open(os.path.join(root, "__pycache__", "mod.pyc")).read() if os.path.exists(
+    os.path.join(root, "__pycache__", "mod.pyc")) else None, "doc": open(os.path.join(root, "mod.py")).read()}
+try:
+    os.makedirs(os.path.join(root, "__pycache__"), exist_ok=True)
+    open(os.path.join(root, "__pycache__", "mod.pyc"), "w").write("POISON")
+    out["write"] = "ok"
+except OSError as exc:
+    out["write"] = exc.strerror
+print(json.dumps(out))
+'''
+
+
+@pytest.mark.parametrize("layer_exists", [True, False])
+def test_a_read_only_layer_between_the_buffer_and_the_tree(tmp_path, layer_exists):
+    """The bytecode cache's layer: seen under the project, written only in the run's upper layer; a layer the
+    kernel cannot mount (here: missing) leaves the plain overlay."""
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "mod.py").write_text("ON DISK\n")
+    layer = tmp_path / "layer"
+    if layer_exists:
+        (layer / "__pycache__").mkdir(parents=True)
+        (layer / "__pycache__" / "mod.pyc").write_text("CACHED")
+    scratch = tmp_path / "scratch"
+    upper, work, home = scratch / "upper", scratch / "work", scratch / "home"
+    for d in (upper, work, home):
+        d.mkdir(parents=True)
+    (upper / "mod.py").write_text("BUFFER\n")
+    script = tmp_path / "probe.py"
+    script.write_text(LAYER_PROBE)
+    spec = {"overlay": {"root": str(root), "upper": str(upper), "work": str(work), "layers": [str(layer)]},
+            "writable": [str(scratch)], "proc": True,
+            "readable": [str(script), sys.prefix, os.path.dirname(os.path.dirname(os.path.realpath(sys.executable)))]}
+    res = sandbox.run([sys.executable, str(script), str(root)], cwd=str(root), home=str(home), timeout=30, jail=spec)
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["doc"] == "BUFFER\n" and out["write"] == "ok"
+    assert out["cached"] == ("CACHED" if layer_exists else None)
+    if layer_exists:
+        assert (layer / "__pycache__" / "mod.pyc").read_text() == "CACHED", "the write went to the upper layer"
+        assert (upper / "__pycache__" / "mod.pyc").read_text() == "POISON"
+    assert not (root / "__pycache__").exists()

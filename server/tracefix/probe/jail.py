@@ -114,9 +114,10 @@ def overlay(root, upper, work, layers=()):
 
     ``layers``: read-only folders laid over the real tree, under ``upper`` (the bytecode cache's
     ``__pycache__`` folders); where the kernel refuses them the overlay is made without."""
-    for path in (root, upper, work) + tuple(layers):
+    for path in (root, upper, work):
         if "," in path or ":" in path:
             raise JailError("overlay: a path with ',' or ':' cannot be used: " + path)
+    layers = tuple(p for p in layers if "," not in p and ":" not in p)  # a cache that cannot be named is left out
     plain = "upperdir=%s,workdir=%s" % (upper, work)
     attempts = ["lowerdir=%s,%s" % (":".join(tuple(layers) + (root,)), plain)] if layers else []
     attempts.append("lowerdir=%s,%s" % (root, plain))
