@@ -376,3 +376,26 @@ def test_a_flipped_if_in_front_of_code_that_always_raises_is_a_detour_not_a_fix(
     detour, repaired = guard(text.replace("len(args) < n", "len(args) > n")), guard(text.replace("//", "*"))
     assert detour["skips_crash"] and not repaired["skips_crash"]
     assert hold_reason(detour) == SKIPS_CRASH and hold_reason(repaired) is None
+
+
+def test_a_detour_is_held_and_the_report_points_at_the_code_it_routes_around(tmp_path):
+    """End to end: the only validated fix flips the `if` in front of `(None,) // n`; it is held (never shown)
+    and the top suspect is the line that raises, not the flipped condition."""
+    path = write(tmp_path, "pad.py", """\
+        def pad(args, n):
+            if len(args) < n:
+                args = args + (None,) // (n - len(args))
+            return len(args) >= 1
+
+
+        def test_short():
+            assert pad((1,), 3)
+
+
+        def test_exact():
+            assert pad((1, 2), 2)
+        """)
+    report = run(path)
+    detours = [s for s in report.suggestions if s.features.get("skips_crash")]
+    assert detours and not any(s.shown for s in detours)
+    assert report.blocks[0].block.start_line <= 3 <= report.blocks[0].block.end_line

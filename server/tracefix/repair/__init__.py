@@ -90,7 +90,9 @@ def repair_and_rank(path: str, text: str, seg: Segmentation, tests: list[TestCas
         # is promoted below: that promotion is the fix's own claim, not evidence for it.
         g.features["block_rank"] = edit_rank(ranked, seg, text, o)
         g.features["in_top_block"] = g.features["block_rank"] == 0
-    if outcomes:
+    if outcomes and guards[0].features.get("skips_crash"):
+        ranked = _at_crash(ranked, seg, facts)
+    elif outcomes:
         ranked = _agree(ranked, seg, text, outcomes[0], failing)
     suggestions = [_suggestion(i + 1, path, text, o, g.features, facts, ranked, tried)
                    for i, (o, g) in enumerate(zip(outcomes, guards))]
@@ -135,6 +137,16 @@ def _distinct(outcomes: list[Outcome]) -> list[Outcome]:
             seen.add(o.candidate.new_text)
             out.append(o)
     return out
+
+
+def _at_crash(ranked: list[ScoredBlock], seg: Segmentation, facts) -> list[ScoredBlock]:
+    """The best fix is a detour (overfit.skips_crash): the broken code is the statement it routes around,
+    where the failing tests raised, so that block goes first, not the detour's."""
+    site = next((f.site for f in facts if f.site), None)
+    block = next((b for b in seg.blocks if b.id == site), None)
+    if block is None:
+        return ranked
+    return promote(ranked, block, "The failing tests raise here every time this code runs.")
 
 
 def _agree(ranked: list[ScoredBlock], seg: Segmentation, text: str, best: Outcome,
