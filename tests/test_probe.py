@@ -320,6 +320,62 @@ def test_a_block_hot_in_one_test_is_still_recorded_in_the_next(tmp_path, python,
     assert not res.trace_note(next(t for t in res.traces if t.endswith("test_b_after")))
 
 
+MAPPED = """
+    import lib
+
+    def spin(n):
+        total = 0
+        for i in range(n):
+            total += i
+        return lib.same(total)
+    """
+MAPPED_TESTS = """
+    import lib
+    from mod import spin
+
+    def test_a_spent():
+        assert [spin(200) for _ in range(3)] == [19900] * 3
+
+    def test_b_lib_only():
+        assert lib.same(4) == 4
+
+    def test_c_hot_line():
+        assert spin(40) == 780
+
+    def test_d_both():
+        assert spin(3) == 3
+
+    def test_e_neither():
+        assert True
+    """
+
+
+@pytest.mark.parametrize("python,backend", [p for p in backends() if p.values[1] == "monitoring"])
+def test_the_coverage_map_and_the_trace_start_afresh_with_every_test(tmp_path, python, backend):
+    """3.12+: each test's map names exactly the project files it ran, and each test's trace is whole,
+    whatever budgets the tests before it spent (calls: a function's PY_START switched off; hot line:
+    a leader switched off) and whichever code objects reported in them."""
+    (tmp_path / "lib.py").write_text("def same(x):\n    y = x\n    return y\n")
+    seg, res = run(tmp_path, MAPPED, MAPPED_TESTS, python=python, budgets={"hot_line": 20, "calls_per_code": 2})
+    assert res.backend == "sys.monitoring", res.backend_reason
+    ids = {t.split("::")[-1]: t for t in res.traces}
+    assert [t.outcome for t in res.tests] == ["passed"] * 5, [t.message for t in res.tests]
+    files = {name: res.files.get(tid) for name, tid in ids.items()}
+    assert files == {"test_a_spent": ["lib.py", "mod.py", "test_mod.py"],
+                     "test_b_lib_only": ["lib.py", "test_mod.py"],
+                     "test_c_hot_line": ["lib.py", "mod.py", "test_mod.py"],
+                     "test_d_both": ["lib.py", "mod.py", "test_mod.py"],
+                     "test_e_neither": ["test_mod.py"]}
+    assert set(res.gaps[ids["test_a_spent"]].truncated) == {"calls", "hot_line"}
+    assert res.gaps[ids["test_c_hot_line"]].truncated == ["hot_line"]
+    body = next(b.id for b in seg.blocks if b.start_line == b.end_line == 7)  # `total += i`
+    assert [v.after["total"] for b, v in visits(res, "test_d_both") if b == body] == ["0", "1", "3"]
+    assert ids["test_d_both"] not in res.gaps
+    # Only the document's frames are traced: lib.same ran in four tests and is in no trace.
+    assert {b.split(":")[0] for tid in res.traces for b, _ in res.traces[tid]} == {"spin"}
+    assert visits(res, "test_b_lib_only") == [] and visits(res, "test_e_neither") == []
+
+
 def test_a_truncated_trace_says_so_in_the_report_json_and_cli(tmp_path):
     from tracefix import render
     from tracefix.model import Report, to_json

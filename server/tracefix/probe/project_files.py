@@ -61,36 +61,68 @@ class Project:
 
 
 class CoverageMap:
-    """Files of the project each test executed (3.12+): one PY_START per code object per test.
+    """Files of the project each test executed (3.12+): one PY_START per project code object per test.
 
-    Each code object reports once and then DISABLEs itself; ``sys.monitoring.restart_events``
-    at the start of every test re-arms them all (the tracer does the same for its own tool)."""
+    Two sys.monitoring tools, so that nothing outside the project ever reports twice:
+    *discover* has PY_START as a global event and DISABLEs it at every code object the first
+    time it runs (for the whole run); a code object of a project file is then given PY_START
+    as a local event of *watch*, whose callback records its file and DISABLEs itself. At each
+    test's start only the code objects *watch* reported in the previous test are re-armed
+    (their local event switched off and on). ``sys.monitoring.restart_events`` would re-arm
+    every location of every tool, after which each code object pytest runs would report,
+    and be re-instrumented, again in every test. With one free tool id only, that is what
+    this falls back to."""
 
     TOOL_IDS = (4, 3, 5)  # 0-2 are the debugger/coverage/profiler slots others (and our tracer) use
 
     def __init__(self, project):
         self.project = project
         self.files = set()
-        self.tool = None
+        self.fired = []  # code objects *watch* reported (and DISABLEd) in this test
+        self.tools = []
         mon = sys.monitoring
         for tool in self.TOOL_IDS:
             try:
                 mon.use_tool_id(tool, "tracefix-coverage")
             except ValueError:
                 continue
-            self.tool = tool
-            break
+            self.tools.append(tool)
+            if len(self.tools) == 2:
+                break
+        self.tool = self.tools[0] if self.tools else None
         if self.tool is None:
             return
         disable = mon.DISABLE
         seen = self.files
+        start = mon.events.PY_START
+        if len(self.tools) == 1:
+            def on_start(code, offset):
+                seen.add(code.co_filename)
+                return disable
 
-        def on_start(code, offset):
-            seen.add(code.co_filename)
+            mon.register_callback(self.tool, start, on_start)
+            mon.set_events(self.tool, start)
+            return
+        watch = self.tools[1]
+        fired = self.fired
+        rel = project.rel
+        set_local = mon.set_local_events
+
+        def on_discover(code, offset):
+            filename = code.co_filename
+            if rel(filename):
+                seen.add(filename)
+                set_local(watch, code, start)
             return disable
 
-        mon.register_callback(self.tool, mon.events.PY_START, on_start)
-        mon.set_events(self.tool, mon.events.PY_START)
+        def on_watch(code, offset):
+            seen.add(code.co_filename)
+            fired.append(code)
+            return disable
+
+        mon.register_callback(self.tool, start, on_discover)
+        mon.register_callback(watch, start, on_watch)
+        mon.set_events(self.tool, start)
 
     @classmethod
     def create(cls, job, project):
@@ -101,7 +133,15 @@ class CoverageMap:
 
     def start(self):
         self.files.clear()
-        sys.monitoring.restart_events()
+        mon = sys.monitoring
+        if len(self.tools) == 1:
+            mon.restart_events()
+            return
+        watch, start = self.tools[1], mon.events.PY_START
+        for code in self.fired:
+            mon.set_local_events(watch, code, 0)
+            mon.set_local_events(watch, code, start)
+        del self.fired[:]
 
     def stop(self):
         # Snapshot first: resolving paths runs Python code, which reports new code objects.
@@ -111,6 +151,7 @@ class CoverageMap:
 
     def close(self):
         mon = sys.monitoring
-        mon.set_events(self.tool, 0)
-        mon.register_callback(self.tool, mon.events.PY_START, None)
-        mon.free_tool_id(self.tool)
+        for tool in self.tools:
+            mon.set_events(tool, 0)
+            mon.register_callback(tool, mon.events.PY_START, None)
+            mon.free_tool_id(tool)

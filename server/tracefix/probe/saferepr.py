@@ -95,6 +95,9 @@ class SafeRepr:
         self.items = items
         self.dict_items = dict_items
         self._known = {}  # exact type -> renderer, for builtins and stdlib C types met so far
+        # C types shown as "<name object>" (iterators, generators, operator.itemgetter, ...): what
+        # _instance decides for them depends on the class alone, and a C class cannot change.
+        self._opaque = {}
         self._stdlib_seen = set()  # stdlib modules whose C types are already in _known
         self._by_base = (
             (str, self._str), (bytes, self._bytes), (bytearray, self._bytearray),
@@ -122,6 +125,14 @@ class SafeRepr:
                 return int.__repr__(value)
         elif cls is float or cls is bool or value is None:
             return repr(value)
+        elif cls is str:
+            if str.__len__(value) <= self.limit:  # what _str does for an exact str that fits
+                text = str.__repr__(value)
+                return text if len(text) <= self.limit else text[: self.limit - 3] + "..."
+        else:
+            text = self._opaque.get(cls) if type(cls) is type else None  # see _r about the metaclass
+            if text is not None:
+                return self._cut(text)
         try:
             text = self._r(value, self.maxlevel)
         except RecursionError:  # the user's recursion left us no stack: say so, change nothing
@@ -150,6 +161,9 @@ class SafeRepr:
             fn = self._known.get(cls)
             if fn is not None:
                 return fn(x, level)
+            text = self._opaque.get(cls)
+            if text is not None:
+                return text
             if is_builtin_class(cls):
                 fn = self._stdlib_renderer(cls)
                 if fn is not None:
@@ -170,6 +184,13 @@ class SafeRepr:
                 if type(found) is type and is_builtin_class(found):
                     self._known[found] = self._aware if name in ("datetime", "time") else self._scalar
         return self._known.get(cls)
+
+    def _stdlib_known(self, cls):
+        """False while a stdlib module whose C types we render could still be imported and name ``cls``."""
+        for module_name, names in _STDLIB_C_TYPES.items():
+            if module_name not in self._stdlib_seen and type_name(cls) in names:
+                return False
+        return True
 
     def _aware(self, x, level):
         """datetime/time: their repr includes repr(tzinfo), which may be a user class."""
@@ -242,14 +263,22 @@ class SafeRepr:
         head = list.__getitem__(x, slice(0, self.items))  # an exact list, whatever x is
         if level > 0 and self._plain_items(head):
             return repr(head) if n <= self.items else repr(head)[:-1] + ", ...]"
+        if n <= self.items and self._flat(head, level):
+            text = repr(head)
+            if len(text) <= self.limit - 2:  # see _flat
+                return text
         return self._seq(list.__iter__(x), n, level, "[", "]")
 
     def _tuple(self, x, level):
         n = tuple.__len__(x)
-        if 1 < n <= self.items and level > 0:
+        if 0 < n <= self.items and level > 0:
             head = tuple.__getitem__(x, slice(0, n))  # an exact tuple, whatever x is
             if self._plain_items(head):
                 return repr(head)
+            if self._flat(head, level):
+                text = repr(head)
+                if len(text) <= self.limit - 2:  # see _flat
+                    return text
         text = self._seq(tuple.__iter__(x), n, level, "(", ")")
         return text[:-1] + ",)" if n == 1 and level > 0 else text
 
@@ -262,6 +291,29 @@ class SafeRepr:
                     return False
             elif cls is str:
                 if str.__len__(v) > self.limit:
+                    return False
+            elif not (cls is float or cls is bool or v is None):
+                return False
+        return True
+
+    def _flat(self, items, level):
+        """Plain scalars, or (two levels to spare) exact tuples and lists of at most ``items`` of them.
+
+        A container of such items is what C's repr writes it as, item for item, unless _join
+        would have cut it: the callers take C's text only when it has at most ``items`` items
+        and is short enough (``limit - 2``) that the character budget never stopped _join."""
+        if level < 2:
+            return False
+        for v in items:
+            cls = type(v)
+            if cls is int:
+                if not -_SMALL_INT < v < _SMALL_INT:
+                    return False
+            elif cls is str:
+                if str.__len__(v) > self.limit:
+                    return False
+            elif cls is tuple or cls is list:
+                if len(v) > self.items or not self._plain_items(v):
                     return False
             elif not (cls is float or cls is bool or v is None):
                 return False
@@ -286,6 +338,12 @@ class SafeRepr:
             return "{}"
         if level <= 0:
             return "{...}"
+        if n <= self.dict_items and self._plain_items(dict.keys(x)) and self._flat(dict.values(x), level):
+            # C's repr of plain keys and values, where it is what _join below would write: no
+            # item cap reached, and short enough that the character budget never cut in.
+            text = dict.__repr__(x)
+            if len(text) <= self.limit - 2:
+                return text
 
         def pair(kv, lvl):
             return self._r(kv[0], lvl) + ": " + self._r(kv[1], lvl)
@@ -325,13 +383,23 @@ class SafeRepr:
         enum_member = self._enum_member(x, cls, name)
         if enum_member is not None:
             return enum_member
+        # For a C class with type as its metaclass, what follows depends on the class alone and
+        # a C class cannot change: the choice is kept as its renderer (see _r).
+        fixed = type(cls) is type and is_builtin_class(cls) and self._stdlib_known(cls)
         if issubclass(cls, BaseException):
+            if fixed:
+                self._known[cls] = lambda x, level: self._exception(x, name, level)
             return self._exception(x, name, level)
         base = self._builtin_base(cls)
         if base is not None:
+            if fixed:
+                self._known[cls] = lambda x, level: self._subclass_of_builtin(x, cls, name, base, level)
             return self._subclass_of_builtin(x, cls, name, base, level)
         if is_builtin_class(cls):
-            return "<" + name + " object>"  # C types we do not know: their repr is theirs to run
+            text = "<" + name + " object>"  # C types we do not know: their repr is theirs to run
+            if fixed:
+                self._opaque[cls] = text
+            return text
         if level <= 0:
             return name + "(...)"
         fields = self._fields(x, cls)

@@ -405,6 +405,7 @@ def install_monitoring(tracer: Tracer):
     # (code, line) -> events in this test (a dict, not a Counter: no Python-level __missing__). DISABLE
     # switches a location off for every frame, so the hot-line budget is per leader line and test.
     hits = {}
+    hot_codes = set()  # code objects with a leader line the hot-line budget DISABLEd in this test
     # RAISE and PY_UNWIND cannot be local events; they are set globally and filtered by frame.
     local_events = E.LINE | E.PY_RETURN | E.PY_YIELD
 
@@ -437,6 +438,7 @@ def install_monitoring(tracer: Tracer):
             n = hits[key] = hits.get(key, 0) + 1
             if n > tracer.hot_line:
                 tracer.cuts.add(Cut.HOT_LINE)
+                hot_codes.add(code)
                 return DISABLE
             frame = sys._getframe(1)
             call = frames.get(id(frame))
@@ -524,11 +526,25 @@ def install_monitoring(tracer: Tracer):
         return None
 
     def rearm(exhausted):
-        """A new test: every location DISABLE switched off fires again, with fresh counts."""
+        """A new test: every budget DISABLE spent fires again, with fresh counts.
+
+        Only what a budget switched off is re-armed, and only in the code objects where it
+        did: the other DISABLEs (code outside the document, non-leader lines) stay off for the
+        whole run. ``restart_events`` would re-arm those too, in every tool, after which each
+        code object pytest runs in the next test is re-instrumented and reports again. A code
+        object's own events are re-armed by switching them off and on; the global PY_START
+        DISABLEd at a function whose calls ran out can only come back through
+        ``restart_events``, so that (rarer) case still takes it."""
         hits.clear()
-        mon.restart_events()
-        for code in exhausted:
-            mon.set_local_events(tool, code, local_events)
+        if exhausted:
+            mon.restart_events()
+            for code in exhausted:
+                mon.set_local_events(tool, code, local_events)
+        else:
+            for code in hot_codes:
+                mon.set_local_events(tool, code, 0)
+                mon.set_local_events(tool, code, local_events)
+        hot_codes.clear()
 
     callbacks = {E.PY_START: on_start, E.PY_RESUME: on_resume, E.LINE: on_line, E.PY_RETURN: on_return,
                  E.PY_YIELD: on_yield, E.PY_UNWIND: on_unwind, E.RAISE: on_raise}
