@@ -14,199 +14,199 @@ PRIOR = {
         ],
         [
             0.5,
-            0.2141
+            0.1918
         ],
         [
             0.51,
-            0.2166
+            0.1918
         ],
         [
             0.52,
-            0.2253
+            0.1918
         ],
         [
             0.53,
-            0.2299
+            0.2034
         ],
         [
             0.54,
-            0.2379
+            0.2162
         ],
         [
             0.55,
-            0.24
+            0.2165
         ],
         [
             0.56,
-            0.2418
+            0.2198
         ],
         [
             0.57,
-            0.2441
+            0.2304
         ],
         [
             0.58,
-            0.251
+            0.2374
         ],
         [
             0.59,
-            0.2527
+            0.2484
         ],
         [
             0.6,
-            0.2545
+            0.256
         ],
         [
             0.61,
-            0.2596
+            0.2572
         ],
         [
             0.62,
-            0.2631
+            0.2578
         ],
         [
             0.63,
-            0.2704
+            0.2659
         ],
         [
             0.64,
-            0.281
+            0.2717
         ],
         [
             0.65,
-            0.2832
+            0.2836
         ],
         [
             0.66,
-            0.2891
+            0.2875
         ],
         [
             0.67,
-            0.2922
+            0.2897
         ],
         [
             0.68,
-            0.2927
+            0.298
         ],
         [
             0.69,
-            0.2937
+            0.2992
         ],
         [
             0.7,
-            0.2952
+            0.302
         ],
         [
             0.71,
-            0.313
+            0.3091
         ],
         [
             0.72,
-            0.3151
+            0.3109
         ],
         [
             0.73,
-            0.3222
+            0.3169
         ],
         [
             0.74,
-            0.3236
+            0.3208
         ],
         [
             0.75,
-            0.3261
+            0.3231
         ],
         [
             0.76,
-            0.3451
+            0.325
         ],
         [
             0.77,
-            0.3553
+            0.325
         ],
         [
             0.78,
-            0.3648
+            0.3276
         ],
         [
             0.79,
-            0.3669
+            0.3336
         ],
         [
             0.8,
-            0.3685
+            0.3408
         ],
         [
             0.81,
-            0.3729
+            0.3504
         ],
         [
             0.82,
-            0.3823
+            0.3525
         ],
         [
             0.83,
-            0.3874
+            0.3553
         ],
         [
             0.84,
-            0.3987
+            0.3634
         ],
         [
             0.85,
-            0.4102
+            0.3702
         ],
         [
             0.86,
-            0.4175
+            0.3841
         ],
         [
             0.87,
-            0.4311
+            0.3966
         ],
         [
             0.88,
-            0.4366
+            0.4007
         ],
         [
             0.89,
-            0.4432
+            0.4007
         ],
         [
             0.9,
-            0.4571
+            0.4102
         ],
         [
             0.91,
-            0.5102
+            0.4173
         ],
         [
             0.92,
-            0.7077
+            0.4479
         ],
         [
             0.93,
-            0.7747
+            0.4557
         ],
         [
             0.94,
-            0.7816
+            0.5892
         ],
         [
             0.95,
-            0.7894
+            0.782
         ],
         [
             0.96,
-            0.7927
+            0.7917
         ],
         [
             0.97,
-            0.8049
+            0.7955
         ],
         [
             0.98,
-            1.0
+            0.7968
         ],
         [
             0.99,
@@ -221,32 +221,36 @@ PRIOR = {
             1.0
         ]
     ],
-    "fitted_on": "bench/results/decide_suggestions.jsonl + bench/results/projects_suggestions.jsonl: 155 suggestions, 94 programs/modules",
-    "n": 155,
+    "fitted_on": "bench/results/decide_suggestions.jsonl + bench/results/projects_suggestions.jsonl: 171 suggestions, 97 programs/modules",
+    "n": 171,
     "operators": {
         "arithmetic": [
-            6,
-            9
+            8,
+            12
         ],
         "boolean": [
-            3,
+            4,
             8
+        ],
+        "boolean+wrong_variable": [
+            0,
+            1
         ],
         "comparison": [
             16,
-            37
+            35
         ],
         "constant": [
             2,
             4
         ],
-        "conversion": [
-            0,
-            1
-        ],
         "delete_statement": [
             0,
             2
+        ],
+        "function_swap": [
+            1,
+            1
         ],
         "guard": [
             3,
@@ -257,12 +261,28 @@ PRIOR = {
             19
         ],
         "off_by_one": [
-            15,
-            30
+            16,
+            31
+        ],
+        "off_by_one+arithmetic": [
+            1,
+            1
+        ],
+        "off_by_one+missing_return+comparison": [
+            0,
+            1
+        ],
+        "off_by_one+missing_return+wrong_variable": [
+            0,
+            2
         ],
         "return_value": [
             4,
-            11
+            9
+        ],
+        "return_value+arithmetic": [
+            1,
+            1
         ],
         "swap_operands": [
             1,
@@ -270,37 +290,53 @@ PRIOR = {
         ],
         "swapped_args": [
             3,
-            6
+            5
+        ],
+        "swapped_args+wrong_variable": [
+            1,
+            1
         ],
         "wrong_variable": [
-            7,
-            23
+            10,
+            30
+        ],
+        "wrong_variable+arithmetic": [
+            0,
+            1
+        ],
+        "wrong_variable+boolean": [
+            0,
+            1
         ],
         "wrong_variable+slice_bounds": [
             1,
             1
+        ],
+        "wrong_variable+wrong_variable": [
+            1,
+            1
         ]
     },
-    "overall_rate": 0.4968,
+    "overall_rate": 0.5202,
     "weights": {
         "agreement": 0.0,
-        "all_pass": 2.0016,
-        "bias": -0.9887,
-        "const_return": 0.1503,
-        "deletes": -0.0432,
-        "drift": -0.0151,
-        "fixed_frac": 0.8923,
-        "inv_rank": 0.066,
+        "all_pass": 2.2335,
+        "bias": -0.9368,
+        "const_return": 0.1478,
+        "deletes": -0.044,
+        "drift": -0.0183,
+        "fixed_frac": 0.9355,
+        "inv_rank": -0.0791,
         "llm": 0.0,
-        "log_lines": -0.6244,
-        "log_tokens": -0.3893,
-        "multi_edit": 0.0652,
-        "nb_changed": -0.097,
-        "nb_errors": 0.0,
-        "op_prior": 0.2594,
-        "rival": -0.1375,
-        "test_literal": -0.1282,
-        "top_block": 0.5205,
+        "log_lines": -0.6266,
+        "log_tokens": -0.3445,
+        "multi_edit": 0.0282,
+        "nb_changed": -0.2184,
+        "nb_errors": -0.023,
+        "op_prior": 0.2346,
+        "rival": -0.1544,
+        "test_literal": -0.1131,
+        "top_block": 0.41,
         "user_op": 1.0
     }
 }
