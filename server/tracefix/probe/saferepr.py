@@ -380,7 +380,8 @@ class SafeRepr:
         if issubclass(cls, type):  # a class object (its metaclass may be the user's)
             return self._class(x)
         name = type_name(cls)
-        enum_member = self._enum_member(x, cls, name)
+        # EnumMeta is not type: a class whose metaclass is type itself is no enum.
+        enum_member = self._enum_member(x, cls, name) if type(cls) is not type else None
         if enum_member is not None:
             return enum_member
         # For a C class with type as its metaclass, what follows depends on the class alone and
@@ -422,6 +423,8 @@ class SafeRepr:
                     if len(out) > self.dict_items:
                         return out
         for klass in _MRO.__get__(cls):
+            if klass is object:
+                continue  # builtin: no slots of a class statement
             namespace = _CLASS_DICT.__get__(klass)
             if not is_builtin_class(klass) and "__slots__" in namespace:
                 for value in namespace.values():

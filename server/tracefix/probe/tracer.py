@@ -157,6 +157,9 @@ class Tracer:
         return _Call(self, self.calls, self.depth + depth_offset)
 
 
+_UNSEEN = {}  # the values of a visit closed once the visit budget is spent (never kept, never changed)
+
+
 class _Call:
     """Visits of one function call: current block, per-block counts and last-k rings.
 
@@ -183,7 +186,7 @@ class _Call:
         if tr.test is None:
             return
         # Render first: it is the deepest step, so running out of stack leaves the state as it was.
-        now = tr.snapshot(f_locals)
+        now = tr.snapshot(f_locals) if len(tr.visits) < tr.max_visits else _UNSEEN
         if self.block is not None:
             self._close(now, None)
         tr.spectrum.add(block)
@@ -225,8 +228,14 @@ class _Call:
             self.block = None
             self.rings = {}
             return
-        after = tr.snapshot(f_locals) if self.block is not None else None
-        returned = tr.repr.repr(returned_value) if has_return else None
+        if len(tr.visits) >= tr.max_visits:
+            # The visit budget is spent for this test and only grows spent: whatever is closed
+            # from now on is counted as skipped by keep() without its values being looked at,
+            # so rendering them would be work thrown away (the spectrum and counts still run).
+            after, returned = _UNSEEN, None
+        else:
+            after = tr.snapshot(f_locals) if self.block is not None else None
+            returned = tr.repr.repr(returned_value) if has_return else None
         self._close(after, returned)
         for block, ring in self.rings.items():
             for seq, record in ring:
@@ -406,6 +415,7 @@ def install_monitoring(tracer: Tracer):
     # switches a location off for every frame, so the hot-line budget is per leader line and test.
     hits = {}
     hot_codes = set()  # code objects with a leader line the hot-line budget DISABLEd in this test
+    switched_off = []  # code objects whose PY_START was DISABLEd in this test (only a restart re-arms those)
     # RAISE and PY_UNWIND cannot be local events; they are set globally and filtered by frame.
     local_events = E.LINE | E.PY_RETURN | E.PY_YIELD
 
@@ -419,8 +429,11 @@ def install_monitoring(tracer: Tracer):
             if tracer.test is None:
                 return None
             if not tracer.admit(code):
-                # Budget spent: this function runs untraced until the next test re-arms it.
+                # Budget spent: this function runs untraced until the next test re-arms it, with
+                # no callback at all (a callback on each later call would also make a recursion
+                # that fits untraced fail at the limit); only restart_events brings PY_START back.
                 mon.set_local_events(tool, code, 0)
+                switched_off.append(code)
                 return DISABLE
             mon.set_local_events(tool, code, local_events)
             frames[id(sys._getframe(1))] = tracer.new_call()
@@ -445,11 +458,14 @@ def install_monitoring(tracer: Tracer):
             # Other lines are disabled here, so a block firing right after itself is a re-fired
             # multi-line statement unless it is a loop header.
             if call is not None and (block != call.block or line in tracer.loop_leaders):
-                f_locals = frame.f_locals
-                try:
-                    call.enter(block, f_locals)
-                finally:
-                    _release(frame, f_locals)
+                if len(tracer.visits) >= tracer.max_visits:
+                    call.enter(block, None)  # values no longer looked at (see _Call.finish)
+                else:
+                    f_locals = frame.f_locals
+                    try:
+                        call.enter(block, f_locals)
+                    finally:
+                        _release(frame, f_locals)
         except RecursionError:
             tracer.cuts.add(Cut.RECURSION)
         return None
@@ -457,6 +473,9 @@ def install_monitoring(tracer: Tracer):
     def finish_frame(frame, call, value, shows_value):
         """End a frame's visit at return, unwind or yield; its locals dict is let go afterwards."""
         tracer.depth -= 1
+        if len(tracer.visits) >= tracer.max_visits:
+            call.finish(None, value, shows_value)  # values no longer looked at
+            return
         f_locals = frame.f_locals
         try:
             call.finish(f_locals, value, shows_value)
@@ -534,17 +553,18 @@ def install_monitoring(tracer: Tracer):
         code object pytest runs in the next test is re-instrumented and reports again. A code
         object's own events are re-armed by switching them off and on; the global PY_START
         DISABLEd at a function whose calls ran out can only come back through
-        ``restart_events``, so that (rarer) case still takes it."""
+        ``restart_events``, so that case still takes it."""
         hits.clear()
-        if exhausted:
+        if switched_off:
             mon.restart_events()
-            for code in exhausted:
-                mon.set_local_events(tool, code, local_events)
-        else:
+        for code in exhausted:
+            mon.set_local_events(tool, code, local_events)
+        if not switched_off:
             for code in hot_codes:
                 mon.set_local_events(tool, code, 0)
                 mon.set_local_events(tool, code, local_events)
         hot_codes.clear()
+        del switched_off[:]
 
     callbacks = {E.PY_START: on_start, E.PY_RESUME: on_resume, E.LINE: on_line, E.PY_RETURN: on_return,
                  E.PY_YIELD: on_yield, E.PY_UNWIND: on_unwind, E.RAISE: on_raise}
