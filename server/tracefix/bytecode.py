@@ -33,6 +33,7 @@ from tracefix.project import Project
 
 RACY_S = 2.0  # a pytest < 9 pyc of a file modified this recently is not written (mtime has 1 s resolution)
 MAX_FILES = 3000  # sources per project; larger trees keep the rest uncached
+MAX_ENTRIES = 50_000  # names looked at per refresh: a huge tree is not walked to its end after every run
 RETRY_AFTER_FAILURE_S = 600.0  # a compile job that failed (a timeout on a huge tree) is not retried at once
 SKIP_DIRS = {"__pycache__", "node_modules", "site-packages", "build", "dist"}
 
@@ -50,7 +51,11 @@ def sources(project: Project, limit: int = MAX_FILES) -> dict[str, tuple[int, in
     root = project.root
     patterns = project.norecursedirs
     found: dict[str, tuple[int, int]] = {}
+    seen = 0
     for folder, dirs, files in os.walk(root):
+        seen += len(dirs) + len(files)
+        if seen > MAX_ENTRIES:
+            return found
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS
                          and not any(fnmatch.fnmatch(d, p) for p in patterns)
                          and not os.path.exists(os.path.join(folder, d, "pyvenv.cfg")))
