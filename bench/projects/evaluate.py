@@ -26,7 +26,11 @@ Scored against plain `pytest` in the project's venv:
              probe run already read ~3x on toolz), so the ratio_tests of older results JSON
              (projects_heldout_*, projects_after_issue15) overstate the tracing cost. Per-test
              record writing and the coverage map's read-out happen after the teardown report and
-             are in neither figure; they are in `ratio` (the whole run)
+             are in neither figure; they are in `ratio` (the whole run). One asymmetry remains: plain
+             pytest runs the project's addopts as they are (semver's --cov measures coverage in its
+             phases), tracefix only the ones that keep their meaning under it (project.filter_addopts).
+             The sums are of sub-millisecond tests on a shared machine: one preemption (~10 ms) in
+             either run moves a bug's figure, so read the median over bugs
 """
 from __future__ import annotations
 
