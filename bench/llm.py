@@ -201,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=20, help="first N programs after sampling (0 = all)")
     ap.add_argument("--stride", type=int, default=1, help="take every Nth program (spread over more problems)")
     ap.add_argument("--source", default=None, help="only programs whose source is this (humaneval, refactory)")
+    ap.add_argument("--ids", default="", help="only these comma-separated program ids (e.g. a rerun of some)")
     ap.add_argument("--levels", default="trace-blocks", help=f"comma-separated, of: {', '.join(LEVELS)}")
     ap.add_argument("--samples", type=int, default=1)
     ap.add_argument("--rounds", type=int, default=2)
@@ -223,6 +224,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no corpus at {args.corpus}; build it with: python bench/corpus/build.py", file=sys.stderr)
         return 2
     programs = select(load_corpus(args.corpus), args.sample, 0, args.seed, args.source)
+    if args.ids:
+        wanted = {i.strip() for i in args.ids.split(",") if i.strip()}
+        programs = [p for p in programs if p["id"] in wanted]
     programs = programs[::max(1, args.stride)]
     if args.limit:
         programs = programs[:args.limit]
