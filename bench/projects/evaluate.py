@@ -219,8 +219,11 @@ def evaluate_bug(setup: Setup, base: Baseline, bug: Bug, tracefix: Tracefix, tim
         traced_ms = {t["id"]: t.get("duration_ms") for t in (report or {}).get("tests", [])}
         both = [t for t in ids if traced_ms.get(t) is not None and plain and t in plain.durations]
         plain_tests_s = sum(plain.durations[t] for t in both) if both else 0.0
-        out["ratio_tests"] = (round(sum(traced_ms[t] for t in both) / 1000 / plain_tests_s, 2)
-                              if plain_tests_s > 0 else None)
+        traced_tests_s = sum(traced_ms[t] for t in both) / 1000 if both else 0.0
+        # The sums too, so that bugs can be pooled (sum over sum): a median of per-bug ratios of
+        # sub-millisecond tests moves with one preemption.
+        out["traced_tests_s"], out["plain_tests_s"] = round(traced_tests_s, 4), round(plain_tests_s, 4)
+        out["ratio_tests"] = round(traced_tests_s / plain_tests_s, 2) if plain_tests_s > 0 else None
         rank = block_rank(report, bug.truth_lines) if report else None
         out["rank"] = rank
         out["blocks"] = len((report or {}).get("blocks", []))
