@@ -65,13 +65,13 @@ class CoverageMap:
 
     Two sys.monitoring tools, so that nothing outside the project ever reports twice:
     *discover* has PY_START as a global event and DISABLEs it at every code object the first
-    time it runs (for the whole run); a code object of a project file is then given PY_START
-    as a local event of *watch*, whose callback records its file and DISABLEs itself. At each
-    test's start only the code objects *watch* reported in the previous test are re-armed
-    (their local event switched off and on). ``sys.monitoring.restart_events`` would re-arm
-    every location of every tool, after which each code object pytest runs would report,
-    and be re-instrumented, again in every test. With one free tool id only, that is what
-    this falls back to."""
+    time it runs (for the whole run), recording its file; at the next test's start a code
+    object of a project file is given PY_START as a local event of *watch*, whose callback
+    records its file and DISABLEs itself. At each test's start only the code objects *watch*
+    reported in the previous test are re-armed (their local event switched off and on).
+    ``sys.monitoring.restart_events`` would re-arm every location of every tool, after which
+    each code object pytest runs would report, and be re-instrumented, again in every test.
+    With one free tool id only, that is what this falls back to."""
 
     TOOL_IDS = (4, 3, 5)  # 0-2 are the debugger/coverage/profiler slots others (and our tracer) use
 
@@ -79,6 +79,7 @@ class CoverageMap:
         self.project = project
         self.files = set()
         self.fired = []  # code objects *watch* reported (and DISABLEd) in this test
+        self.found = []  # code objects *discover* met since the last test started
         self.tools = []
         mon = sys.monitoring
         for tool in self.TOOL_IDS:
@@ -105,14 +106,14 @@ class CoverageMap:
             return
         watch = self.tools[1]
         fired = self.fired
-        rel = project.rel
-        set_local = mon.set_local_events
+        found = self.found
 
+        # Both callbacks call nothing written in Python (a call could fail at the user's recursion
+        # limit and raise there): which discovered code objects are the project's is decided at
+        # the next test's start.
         def on_discover(code, offset):
-            filename = code.co_filename
-            if rel(filename):
-                seen.add(filename)
-                set_local(watch, code, start)
+            seen.add(code.co_filename)
+            found.append(code)
             return disable
 
         def on_watch(code, offset):
@@ -138,6 +139,11 @@ class CoverageMap:
             mon.restart_events()
             return
         watch, start = self.tools[1], mon.events.PY_START
+        found = list(self.found)
+        del self.found[:]  # the list the callback appends to
+        for code in found:
+            if self.project.rel(code.co_filename):
+                mon.set_local_events(watch, code, start)
         for code in self.fired:
             mon.set_local_events(watch, code, 0)
             mon.set_local_events(watch, code, start)
