@@ -336,6 +336,23 @@ def test_edit_rank_reads_the_ranking_it_is_given():
     assert edit_rank([ScoredBlock(b, 0.5) for b in others], seg, doc, outcome) == -1
 
 
+# `(None,) * n` became `(None,) // n`: the line always raises, and flipping the `if` in front of it "fixes" test_short.
+PAD_WITH_CRASH = """\
+    def pad(args, n):
+        if len(args) < n:
+            args = args + (None,) // (n - len(args))
+        return len(args) >= 1
+
+
+    def test_short():
+        assert pad((1,), 3)
+
+
+    def test_exact():
+        assert pad((1, 2), 2)
+    """
+
+
 def test_a_flipped_if_in_front_of_code_that_always_raises_is_a_detour_not_a_fix(tmp_path):
     """skips_crash: `(None,) // n` raises whenever it runs; flipping the `if` before it makes every test
     pass without touching it (the wrong fix shown on toolz's check_partial), the `*` fix repairs it."""
@@ -347,20 +364,7 @@ def test_a_flipped_if_in_front_of_code_that_always_raises_is_a_detour_not_a_fix(
     from tracefix.repair.search import Outcome
     from tracefix.repair.candidate import Candidate
 
-    path = write(tmp_path, "pad.py", """\
-        def pad(args, n):
-            if len(args) < n:
-                args = args + (None,) // (n - len(args))
-            return len(args) >= 1
-
-
-        def test_short():
-            assert pad((1,), 3)
-
-
-        def test_exact():
-            assert pad((1, 2), 2)
-        """)
+    path = write(tmp_path, "pad.py", PAD_WITH_CRASH)
     text = path.read_text()
     seg = segment.segment(text)
     tests = discover.discover(str(path), text)
@@ -381,20 +385,7 @@ def test_a_flipped_if_in_front_of_code_that_always_raises_is_a_detour_not_a_fix(
 def test_a_detour_is_held_and_the_report_points_at_the_code_it_routes_around(tmp_path):
     """End to end: the only validated fix flips the `if` in front of `(None,) // n`; it is held (never shown)
     and the top suspect is the line that raises, not the flipped condition."""
-    path = write(tmp_path, "pad.py", """\
-        def pad(args, n):
-            if len(args) < n:
-                args = args + (None,) // (n - len(args))
-            return len(args) >= 1
-
-
-        def test_short():
-            assert pad((1,), 3)
-
-
-        def test_exact():
-            assert pad((1, 2), 2)
-        """)
+    path = write(tmp_path, "pad.py", PAD_WITH_CRASH)
     report = run(path)
     detours = [s for s in report.suggestions if s.features.get("skips_crash")]
     assert detours and not any(s.shown for s in detours)
