@@ -313,3 +313,42 @@ def test_rival_fixes_and_deletions_are_held_unless_the_knob_is_zero(feature, val
     lone = report(strong())
     d.decide(lone, Settings(precision=0.9))
     assert lone.suggestions[0].reason != d.AMBIGUOUS
+
+
+def test_tests_that_error_before_reaching_the_file_do_not_make_a_fix_partial(tmp_path, data_dir):
+    """A suite with a test that errors in its fixture ("unsupported locale setting", as natsort's do on a
+    machine without the locale) before running any of the document: grading.py's fix still fixes every
+    failing test that runs the file, is shown at the default knob, and the report says why the error
+    does not count. Counted as still failing, it made every fix of such a project look partial."""
+    import shutil
+    import textwrap
+    from pathlib import Path
+
+    from tracefix import engine
+
+    doc = tmp_path / "grading.py"
+    shutil.copy(Path(__file__).resolve().parent.parent / "examples" / "grading.py", doc)
+    (tmp_path / "test_locale_env.py").write_text(textwrap.dedent("""\
+        import locale
+
+        import pytest
+
+        import grading
+
+
+        @pytest.fixture
+        def us_locale():
+            raise locale.Error("unsupported locale setting")
+
+
+        def test_letter_in_us_locale(us_locale):
+            assert grading.letter(95) == "A"
+        """))
+    r = engine.debug(engine.Request(str(doc), settings=Settings()))
+    outcomes = {t.id.split("::")[-1]: t.outcome for t in r.tests}
+    assert outcomes["test_letter_in_us_locale"] == "error" and outcomes["test_top_scores"] == "failed"
+    assert [t.id.split("::")[-1] for t in d.unreached_errors(r)] == ["test_letter_in_us_locale"]
+    assert any("errored before running any code of this file" in m for m in r.messages)
+    shown = [s for s in r.suggestions if s.shown]
+    assert shown and shown[0].features["tests_failing"] == 1 and shown[0].features["unreached_errors"] == 1
+    assert "every failing test that runs this file passes" in shown[0].reason

@@ -34,7 +34,7 @@ from typing import Any, Iterable
 from tracefix.config import Settings
 from tracefix.decide_prior import PRIOR
 from tracefix.feedback import FeedbackError, FeedbackStore
-from tracefix.model import Report, Suggestion
+from tracefix.model import Report, Suggestion, TestResult
 
 NO_FAILING = "no failing test to check a fix against"
 TYPING_MS = 600  # an edit younger than this means the user is still typing
@@ -315,10 +315,17 @@ def decide(report: Report, settings: Settings, store: FeedbackStore | None = Non
         report.messages.append(f"{exc}; deciding without your feedback history")
     show_at = threshold(settings.precision)
     high_at = max(show_at, threshold(high_precision(settings.precision)))
+    unreached = unreached_errors(report)
+    if unreached:
+        note = (f"{len(unreached)} test{'s' if len(unreached) > 1 else ''} errored before running any code of this file "
+                f"(e.g. {unreached[0].message[:80]!r}): no fix here can change that, so they do not count against one")
+        if note not in report.messages:
+            report.messages.append(note)
     for s in report.suggestions:
         s.features.setdefault("key", suggestion_key(s))
         s.features.setdefault("origin", s.origin)
-        s.features.setdefault("tests_failing", len(report.failing))
+        s.features.setdefault("tests_failing", len(report.failing) - len(unreached))
+        s.features.setdefault("unreached_errors", len(unreached))
         if s.validation is not None:
             s.features.setdefault("tests_fixed", len(s.validation.fixed))
             s.features.setdefault("tests_broken", len(s.validation.broken))
@@ -402,6 +409,17 @@ def _rejected(store: FeedbackStore, key: str) -> bool:
         return False
 
 
+def unreached_errors(report: Report) -> list[TestResult]:
+    """Failing tests that errored (setup, a fixture, the environment: "unsupported locale setting") without
+    running a single block of the document. An edit of the document cannot change them, so they say
+    nothing about whether a fix is whole: counted as "still failing" they made every fix of a project with
+    such tests look partial. Only when the run was traced (otherwise no test has a spectrum)."""
+    run = report.run
+    if run is None or run.backend in ("", "none"):
+        return []
+    return [t for t in report.failing if t.outcome == "error" and not run.spectra.get(t.id)]
+
+
 def _set(s: Suggestion, p: float, shown: bool, reason: str, display: str) -> None:
     s.p_accept = p
     s.shown = shown
@@ -416,7 +434,8 @@ def _because(s: Suggestion, p: float, show_at: float) -> str:
     if total and passed == total:
         parts.append(f"all {total} tests pass")
     elif passed >= 0 and _still_failing(f, total, _num(f, "tests_fixed"), passed) == 0:
-        parts.append("every failing test passes")
+        parts.append("every failing test that runs this file passes" if _num(f, "unreached_errors") else
+                     "every failing test passes")
     if _num(f, "edit_tokens", 99) <= 3:
         parts.append("small edit")
     if f.get("in_top_block"):
