@@ -98,6 +98,13 @@ def _pycs(folder: str, rel: str) -> list[str]:
     return [os.path.join(cache, n) for n in sorted(names) if n.startswith(stem) and n.endswith(".pyc")]
 
 
+def _makedirs_under(top: str, path: str) -> None:
+    """``os.makedirs(path)`` below ``top`` only: raises when ``top`` itself is gone (the worker closed)."""
+    if not os.path.isdir(top):
+        raise FileNotFoundError(top)
+    os.makedirs(path, exist_ok=True)
+
+
 def shadow(layer: str, project: Project, doc_path: str, upper: str) -> None:
     """Hide the document's cached pycs from a run: an empty file over each (Python and pytest then compile
     the buffer; an empty pyc is "invalid", never an error)."""
@@ -124,6 +131,7 @@ class Cache:
         self.busy = False
         self.again = False
         self.paused_until = 0.0
+        self.closed = False  # the worker is going: no refresh starts, a running one stops at its next step
         self.idle = threading.Event()  # set while no refresh runs (tests wait on it, never on time)
         self.idle.set()
 
@@ -149,6 +157,8 @@ class Cache:
         """Bring the cache up to date with the project on disk, in the background; one refresh at a time
         (a request during one makes it go round once more)."""
         with self.lock:
+            if self.closed:
+                return
             if self.busy:
                 self.again = True
                 return
@@ -157,6 +167,12 @@ class Cache:
             self.busy = True
             self.idle.clear()
         threading.Thread(target=self._loop, args=(project, compile), daemon=True, name="tracefix-bytecode").start()
+
+    def close(self) -> None:
+        """Stop refreshing: the worker's home is about to be removed, and a refresh still running would
+        create its folders again (``os.makedirs``) and leave them behind in the user's TMPDIR."""
+        with self.lock:
+            self.closed = True
 
     def _loop(self, project: Project, compile: Compile) -> None:
         try:
@@ -186,18 +202,22 @@ class Cache:
         if not changed and set(files) == set(old):
             return True
         with self.lock:
+            if self.closed:
+                return True
             self.count += 1
             folder = os.path.join(self.base, str(self.count))
-        os.mkdir(folder, 0o700)
+        os.mkdir(folder, 0o700)  # never makedirs: a removed home must stay removed
         todo = set(changed)
         manifest: dict[str, dict] = {}
         for rel, st in files.items():
             if rel in todo:
                 continue
             entry = old[rel]
+            if self.closed:
+                return True
             for pyc in entry["pycs"]:
                 target = os.path.join(folder, pyc)
-                os.makedirs(os.path.dirname(target), exist_ok=True)
+                _makedirs_under(folder, os.path.dirname(target))
                 os.link(os.path.join(old_folder, pyc), target)
             manifest[rel] = entry
         hook = pass_hook_set(project)

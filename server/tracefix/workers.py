@@ -146,6 +146,7 @@ class WarmWorker:
             raise WorkerDied(str(exc)) from exc
 
     def close(self) -> None:
+        self.bytecode.close()
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -154,6 +155,9 @@ class WarmWorker:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
+        # A refresh in flight ends once its compile job is dead (killed with the fork server above);
+        # removing the home before it has would let it write there again.
+        self.bytecode.idle.wait(timeout=10)
         shutil.rmtree(self.home, ignore_errors=True)
 
 
