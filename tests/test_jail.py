@@ -37,16 +37,22 @@ print(json.dumps(out))
 '''
 
 
-def jailed_run(tmp_path):
-    root = tmp_path / "project"
-    root.mkdir()
-    (root / "mod.py").write_text("ON DISK\n")
-    (root / "keep.txt").write_text("keep\n")
+def _scratch(tmp_path):
+    """The run's scratch and its upper, work and home folders; the unsaved buffer of mod.py is in the upper layer."""
     scratch = tmp_path / "scratch"
     upper, work, home = scratch / "upper", scratch / "work", scratch / "home"
     for d in (upper, work, home):
         d.mkdir(parents=True)
     (upper / "mod.py").write_text("BUFFER\n")
+    return scratch, upper, work, home
+
+
+def jailed_run(tmp_path):
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "mod.py").write_text("ON DISK\n")
+    (root / "keep.txt").write_text("keep\n")
+    scratch, upper, work, home = _scratch(tmp_path)
     outside = tmp_path / "outside"
     outside.mkdir()
     # Outside /tmp (which the jail replaces anyway), like tracefix's real data folder.
@@ -120,11 +126,7 @@ def test_a_read_only_layer_between_the_buffer_and_the_tree(tmp_path, layer_exist
     if layer_exists:
         (layer / "__pycache__").mkdir(parents=True)
         (layer / "__pycache__" / "mod.pyc").write_text("CACHED")
-    scratch = tmp_path / "scratch"
-    upper, work, home = scratch / "upper", scratch / "work", scratch / "home"
-    for d in (upper, work, home):
-        d.mkdir(parents=True)
-    (upper / "mod.py").write_text("BUFFER\n")
+    scratch, upper, work, home = _scratch(tmp_path)
     script = tmp_path / "probe.py"
     script.write_text(LAYER_PROBE)
     spec = {"overlay": {"root": str(root), "upper": str(upper), "work": str(work), "layers": [str(layer)]},

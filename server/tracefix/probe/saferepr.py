@@ -304,20 +304,15 @@ class SafeRepr:
         and is short enough (``limit - 2``) that the character budget never stopped _join."""
         if level < 2:
             return False
+        scalars = []
         for v in items:
             cls = type(v)
-            if cls is int:
-                if not -_SMALL_INT < v < _SMALL_INT:
-                    return False
-            elif cls is str:
-                if str.__len__(v) > self.limit:
-                    return False
-            elif cls is tuple or cls is list:
+            if cls is tuple or cls is list:
                 if len(v) > self.items or not self._plain_items(v):
                     return False
-            elif not (cls is float or cls is bool or v is None):
-                return False
-        return True
+            else:
+                scalars.append(v)
+        return self._plain_items(scalars)
 
     def _set(self, x, level):
         n = set.__len__(x)
