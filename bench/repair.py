@@ -20,6 +20,7 @@ origin and the label `correct`) for the decide stage.
 
 Usage: .venv/bin/python bench/repair.py [--sample N] [--limit N] [--seed S] [--budget SECONDS]
                                         [--source humaneval|refactory] [--no-baseline] [--exclude-sample N]
+                                        [--no-switch] [--no-replace]
 """
 from __future__ import annotations
 
@@ -197,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-baseline", action="store_true", help="skip the line-level Ochiai baseline")
     ap.add_argument("--no-switch", action="store_true",
                     help="no predicate switching (repair/switch.py): the localization A/B's 'before'")
+    ap.add_argument("--no-replace", action="store_true",
+                    help="no value replacement (repair/replace.py): that probe's A/B 'before'")
     ap.add_argument("--exclude-sample", type=int, default=0, metavar="N",
                     help="leave out the programs of `--sample N --seed 1` (the evaluation sample), e.g. to "
                          "collect decide-training rows that the evaluation never sees")
@@ -209,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_switch:
         import tracefix.repair.switch as switch
         switch.MAX_SWITCHES = 0
+    if args.no_replace:
+        import tracefix.repair.replace as replace
+        replace.MAX_REPLACEMENTS = 0
     corpus = load_corpus(args.corpus)
     if args.exclude_sample:
         held = {p["id"] for p in select(corpus, args.exclude_sample, 0, 1)}

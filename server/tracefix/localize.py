@@ -291,7 +291,17 @@ def mutation_score(fixed: int, broken: int, touched: int, failing: int, passing:
     return min(1.0, max(0.0, score))
 
 
-def rerank(scored: list[ScoredBlock], mutants, failing: int, passing: int, switched=()) -> list[ScoredBlock]:
+@dataclass
+class Probe:
+    """A probe run (predicate switch, value replacement) on the failing tests that made some of them pass."""
+
+    block: str
+    fixed: int
+    name: str = ""  # the variable a value replacement forced
+
+
+def rerank(scored: list[ScoredBlock], mutants, failing: int, passing: int, switched=(), replaced=()
+           ) -> list[ScoredBlock]:
     """Blocks re-scored with the repair search's runs: every candidate is a mutant of its block.
 
     ``mutants`` are records with ``block``, ``fixed``, ``broken`` and ``touched``. A block whose
@@ -299,10 +309,12 @@ def rerank(scored: list[ScoredBlock], mutants, failing: int, passing: int, switc
     proportion to how many edits were tried there and to how strong the best mutant anywhere was.
     Blocks no candidate touched keep their score.
 
-    ``switched`` are the same records for predicate switches (repair/switch.py): a block whose
-    branch condition, negated, makes failing tests pass gains in proportion to how many; tests it
-    breaks do not count against it (a negated condition takes the other branch for every input),
-    and a switch that changed nothing costs the block nothing (one condition says little)."""
+    ``switched`` and ``replaced`` are records with ``block`` and ``fixed`` (``Probe``) for predicate
+    switches (repair/switch.py) and value replacements (repair/replace.py, with the variable's
+    ``name``): a block whose branch condition, negated, or whose assigned value, replaced by one from
+    a passing test, makes failing tests pass gains in proportion to how many; tests it breaks do not
+    count against it (the probe runs the failing tests only), and a probe that changed nothing costs
+    the block nothing (one condition or one value says little)."""
     by_block: dict[str, list] = {}
     for m in mutants:
         by_block.setdefault(m.block, []).append(m)
@@ -323,32 +335,35 @@ def rerank(scored: list[ScoredBlock], mutants, failing: int, passing: int, switc
         sentence = _mutation_sentence(best, len(tried), failing)
         verdict = "incorrect" if best.fixed == failing and not best.broken else sb.verdict
         out.append(ScoredBlock(sb.block, score, verdict, f"{sb.explanation.rstrip('.')}. {sentence}"))
-    out = _switch_gain(out, switched, failing)
+    out = _probe_gain(out, switched, failing, W_SWITCH,
+                      lambda m, tests: f"Taking the other branch of its condition makes {tests} pass.")
+    out = _probe_gain(out, replaced, failing, W_REPLACE, lambda m, tests: (
+        f"Replacing `{m.name}` with a value it had in a passing test makes {tests} pass."))
     out.sort(key=lambda s: (-s.suspiciousness, s.block.start_line))
     return out
 
 
 W_SWITCH = 0.5  # how far a switch that makes every failing test pass lifts its block toward 1
+W_REPLACE = 0.5  # the same for a value replacement
 
 
-def _switch_gain(scored: list[ScoredBlock], switched, failing: int) -> list[ScoredBlock]:
-    """Blocks whose negated branch condition makes failing tests pass gain (predicate switching)."""
-    best: dict[str, int] = {}
-    for m in switched:
-        if m.fixed:
-            best[m.block] = max(best.get(m.block, 0), m.fixed)
+def _probe_gain(scored: list[ScoredBlock], probes, failing: int, weight: float, say) -> list[ScoredBlock]:
+    """Blocks where a probe (a negated branch condition, a replaced value) makes failing tests pass gain
+    ``weight`` × the share of them; ``say(probe, "k of n failing tests")`` is the sentence it adds."""
+    best: dict[str, object] = {}
+    for m in probes:
+        if m.fixed and (m.block not in best or m.fixed > best[m.block].fixed):
+            best[m.block] = m
     if not best or failing <= 0:
         return scored
     out = []
     for sb in scored:
-        fixed = best.get(sb.block.id, 0)
-        if not fixed:
+        m = best.get(sb.block.id)
+        if m is None:
             out.append(sb)
             continue
-        w = W_SWITCH * fixed / failing
-        score = round(sb.suspiciousness + w * (1 - sb.suspiciousness), 4)
-        sentence = (f"Taking the other branch of its condition makes {fixed} of {failing} failing "
-                    f"test{'s' * (failing != 1)} pass.")
+        score = round(sb.suspiciousness + weight * m.fixed / failing * (1 - sb.suspiciousness), 4)
+        sentence = say(m, f"{m.fixed} of {failing} failing test{'s' * (failing != 1)}")
         out.append(ScoredBlock(sb.block, score, sb.verdict, f"{sb.explanation.rstrip('.')}. {sentence}",
                                sb.details))
     return out

@@ -12,6 +12,7 @@ where the fix is.
 """
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from dataclasses import dataclass
@@ -20,13 +21,15 @@ from typing import Callable
 from tracefix.config import Settings
 from tracefix.edits import edit_size, text_edits, unified_diff
 from tracefix.explain import explain
-from tracefix.localize import edited_blocks, failures as failure_facts, fix_sentence, localize, parse, promote, rerank
+from tracefix.localize import (Probe, edited_blocks, failures as failure_facts, fix_sentence, localize, parse,
+                               promote, rerank)
 from tracefix.model import RunResult, ScoredBlock, Segmentation, Suggestion, TestCase
 from tracefix.repair.combine import complementary, merged
 from tracefix.repair.context import Context
 from tracefix.repair.generate import candidates
 from tracefix.repair.overfit import Baseline, overfitting
 from tracefix.repair.search import Mutant, Outcome, search
+from tracefix.repair.replace import replacements
 from tracefix.repair.switch import switches
 from tracefix.repair.candidate import Candidate
 from tracefix.validate import compare, is_improvement, rank_key
@@ -73,7 +76,8 @@ def repair_and_rank(path: str, text: str, seg: Segmentation, tests: list[TestCas
                                      deadline)
         outcomes += more
         tried += tried2
-    switched = _switch(path, text, seg, tests, run, blocks, outcomes, settings, python, cancel, progress, deadline)
+    switched, replaced = _probe(path, text, seg, tests, run, blocks, outcomes, settings, python, cancel, progress,
+                                deadline)
     facts = failure_facts(seg, run, text)
     outcomes = _distinct(sorted(outcomes, key=lambda o: _rank_key(text, o)))[:MAX_SUGGESTIONS]
     base = Baseline.measure(path, text, run, facts, settings, python, cancel) if outcomes else None
@@ -83,7 +87,7 @@ def repair_and_rank(path: str, text: str, seg: Segmentation, tests: list[TestCas
                                                         i))
     outcomes, guards = [outcomes[i] for i in order], [guards[i] for i in order]
     passing = sum(1 for t in run.tests if t.outcome == "passed")
-    ranked = rerank(blocks, mutants, failing, passing, switched)
+    ranked = rerank(blocks, mutants, failing, passing, switched, replaced)
     for o, g in zip(outcomes, guards):
         g.features["rivals"] = rivals(o, outcomes)
         # Where the edit sits in the ranking the candidate runs produced, before the best fix's block
@@ -175,27 +179,37 @@ def _round(path, text, seg, tests, run, blocks, settings, python, cancel, progre
     return search(path, seg, tests, run, cands, settings, python, cancel, deadline, progress, mutants)
 
 
-def _switch(path, text, seg, tests, run, blocks, outcomes, settings, python, cancel, progress, deadline
-            ) -> list[Mutant]:
-    """Predicate switching (repair/switch.py) while no fix passes every failing test and time is left:
-    the runs are evidence for the ranking only, never suggestions."""
-    failing = sum(1 for t in run.tests if t.failing)
+def _probe(path, text, seg, tests, run, blocks, outcomes, settings, python, cancel, progress, deadline
+           ) -> tuple[list[Probe], list[Probe]]:
+    """(predicate switches, value replacements) that made failing tests pass: repair/switch.py, then
+    repair/replace.py, while no fix passes every failing test and time is left. The runs are evidence
+    for the ranking only, never suggestions."""
+    failing = [t for t in run.tests if t.failing]
     best_fixed = max((len(o.validation.fixed) for o in outcomes), default=0)
     tree = parse(text)
-    if tree is None or best_fixed >= failing or cancel.is_set() or time.monotonic() >= deadline:
-        return []
-    cands = switches(text, tree, seg, blocks)
-    if not cands:
-        return []
+    if tree is None or best_fixed >= len(failing):
+        return [], []
     from tracefix.confirm import rerun_cases
 
-    # Only the failing tests run: the switch is forced on the failing runs; what it does to a passing
-    # test (it takes the other branch there too) says nothing about where the failing ones go astray.
-    progress(f"switching {len(cands)} branch conditions", 0)
-    out: list[Mutant] = []
-    search(path, seg, rerun_cases([t for t in run.tests if t.failing], tests), run, cands, settings, python,
-           cancel, deadline, progress, out)
-    return out
+    # Only the failing tests run: the probe is forced on the failing runs; what it does to a passing
+    # test (it takes the other branch or the forced value there too) says nothing about where the
+    # failing ones go astray.
+    # Against a baseline of just those tests, the runs that made some pass are the search's finds.
+    only = dataclasses.replace(run, tests=failing)
+    cases = rerun_cases(failing, tests)
+
+    def probed(what: str, make: Callable[[], list[Candidate]]) -> list[Probe]:
+        if cancel.is_set() or time.monotonic() >= deadline:
+            return []
+        cands = make()
+        if not cands:
+            return []
+        progress(f"probing {len(cands)} {what}", 0)
+        hits, _ = search(path, seg, cases, only, cands, settings, python, cancel, deadline, progress)
+        return [Probe(o.candidate.block, len(o.validation.fixed), getattr(o.candidate, "name", "")) for o in hits]
+
+    return (probed("branch conditions", lambda: switches(text, tree, seg, blocks)),
+            probed("assigned values", lambda: replacements(text, tree, seg, blocks, run)))
 
 
 def _combine_partials(path, text, seg, tests, run, outcomes, settings, python, cancel, progress, deadline

@@ -24,13 +24,19 @@ MAX_SWITCHES = 6  # child runs spent on switches per debug run
 TOP_BLOCKS = 4
 
 
+def top_blocks(blocks: list[ScoredBlock]) -> dict[str, int]:
+    """Block id → 0-based rank of the ``TOP_BLOCKS`` most suspicious blocks outside test code: where the
+    probes (switches here, value replacements in repair/replace.py) are tried."""
+    ranked = [sb for sb in blocks if sb.suspiciousness > 0 and not is_test_code(sb.block.function)][:TOP_BLOCKS]
+    return {sb.block.id: r for r, sb in enumerate(ranked)}
+
+
 def switches(text: str, tree: ast.AST, seg: Segmentation, blocks: list[ScoredBlock],
              limit: int | None = None) -> list[Candidate]:
     """One negated-condition candidate per ``if``/``elif``/``while`` test in the top blocks, best block first
     (at most ``limit``, default ``MAX_SWITCHES``)."""
     limit = MAX_SWITCHES if limit is None else limit
-    ranked = [sb for sb in blocks if sb.suspiciousness > 0 and not is_test_code(sb.block.function)][:TOP_BLOCKS]
-    rank = {sb.block.id: r for r, sb in enumerate(ranked)}
+    rank = top_blocks(blocks)
     src = Source(text)
     found: list[tuple[int, int, Candidate]] = []
     for node in ast.walk(tree):
