@@ -20,19 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from probe_files import PROBE, load_probe
 from tracefix import segment
 
-PROBE = Path(__file__).resolve().parents[1] / "server" / "tracefix" / "probe"
-
-
-def _load_fallback():
-    spec = importlib.util.spec_from_file_location("_tracefix_fallback_test", PROBE / "fallback.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-fallback = _load_fallback()
+fallback = load_probe("fallback.py", "_tracefix_fallback_test")
 ABI, NO_LANDLOCK = fallback.landlock_abi()
 needs_landlock = pytest.mark.skipif(not ABI, reason=f"no Landlock here: {NO_LANDLOCK}")
 

@@ -422,3 +422,29 @@ def test_a_probe_of_another_contract_version_is_refused_with_one_error(tmp_path,
     res = childrun.run_tests(str(doc), text, segment.segment(text), found, Settings(warm=False))
     assert res.error.startswith("the test probe speaks contract version 1 but this tracefix server needs")
     assert [(t.outcome, t.message) for t in res.tests] == [("error", res.error)]
+
+
+@pytest.mark.parametrize("python", available())
+def test_a_visit_renders_the_names_its_block_mentions_and_a_call_starts_with_its_arguments(tmp_path, python):
+    seg, res = run(tmp_path, """
+        def count(table, wanted):
+            seen = 0
+            for key in table:
+                seen += 1
+            found = wanted in table
+            return seen, found
+        """, """
+        from mod import count
+        def test_count():
+            assert count({"a": [1, 2], "b": [3]}, "b") == (2, True)
+        """, python=python)
+    seq = visits(res, "test_count")
+    first = seq[0][1]
+    assert first.before == {"table": "{'a': [1, 2], 'b': [3]}", "wanted": "'b'"}
+    # The loop's visits render what the loop header and body mention (table, key, seen), not `wanted`.
+    loop = [v for b, v in seq if b in (seg.block_at(4).id, seg.block_at(5).id)]
+    assert len(loop) == 5 and all(set(v.before) | set(v.after) <= {"table", "key", "seen", "wanted"} for v in loop)
+    assert all("wanted" not in v.before and "key" in v.after for v in loop[:-1]), loop
+    last = [v for b, v in seq if b == seg.block_at(6).id][-1]  # `found = wanted in table` and the return
+    assert last.after["found"] == "True" and last.after["table"] == "{'a': [1, 2], 'b': [3]}"
+    assert last.returned == "(2, True)"

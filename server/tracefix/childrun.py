@@ -12,7 +12,7 @@ import re
 import sys
 import threading
 
-from tracefix import child, contract, project as project_mod
+from tracefix import child, contract, mentions, project as project_mod
 from tracefix.config import Settings
 from tracefix.contract import Budget, Job, Rec, Result, Trace
 from tracefix.model import RunResult, Segmentation, TestCase, TestResult, TraceGaps, Visit
@@ -38,6 +38,7 @@ def run_tests(path: str, text: str, seg: Segmentation, tests: list[TestCase], se
         Job.COVERAGE_MAP: trace,
         Job.LEADERS: {str(b.leader_line): b.id for b in seg.blocks if b.leader_line},
         Job.LINES: {str(line): block for line, block in seg.line_map().items()},
+        Job.NAMES: mentions.names_by_block(text, seg),
         Job.BUDGETS: {Budget.LOOP_LEADERS: [b.leader_line for b in seg.blocks if b.kind in ("for", "while")],
                       **(budgets or {})},
         Job.BACKEND: backend,

@@ -32,6 +32,7 @@ class Job:
     COVERAGE_MAP = "coverage_map"  # record the project files each test executed (3.12+)
     LEADERS = "leaders"  # {"line": block id}: the lines whose execution enters a block
     LINES = "lines"  # {"line": block id}: every line's innermost block (to resume generators mid-block)
+    NAMES = "names"  # {block id: [name]}: the locals a visit of the block renders (absent: all of them)
     BUDGETS = "budgets"  # {Budget.*: value}; absent keys take Budget.DEFAULTS
     BACKEND = "backend"  # BACKEND_AUTO | BACKEND_MONITORING | BACKEND_SETTRACE
     RESULT = "result"  # where the result records go

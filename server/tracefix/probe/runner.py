@@ -116,7 +116,7 @@ def _tracer(job):
                                               tracer_mod.monitoring_free())
     leaders = {int(k): v for k, v in job[J.LEADERS].items()}
     lines = {int(k): v for k, v in job.get(J.LINES, {}).items()}
-    tracer = tracer_mod.Tracer(job[J.TARGET], leaders, job.get(J.BUDGETS, {}), lines)
+    tracer = tracer_mod.Tracer(job[J.TARGET], leaders, job.get(J.BUDGETS, {}), lines, job.get(J.NAMES))
     if backend == contract.TRACER_SETTRACE:
         # Pytest makes thousands of calls per test; under settrace each one reaches our global
         # trace function, so the tracer is armed only while a test body runs.

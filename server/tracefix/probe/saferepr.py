@@ -263,9 +263,9 @@ class SafeRepr:
         head = list.__getitem__(x, slice(0, self.items))  # an exact list, whatever x is
         if level > 0 and self._plain_items(head):
             return repr(head) if n <= self.items else repr(head)[:-1] + ", ...]"
-        if n <= self.items and self._flat(head, level):
+        if n <= self.items and self._exact(head, level):
             text = repr(head)
-            if len(text) <= self.limit - 2:  # see _flat
+            if len(text) <= self.limit - 2:  # see _exact
                 return text
         return self._seq(list.__iter__(x), n, level, "[", "]")
 
@@ -275,9 +275,9 @@ class SafeRepr:
             head = tuple.__getitem__(x, slice(0, n))  # an exact tuple, whatever x is
             if self._plain_items(head):
                 return repr(head)
-            if self._flat(head, level):
+            if self._exact(head, level):
                 text = repr(head)
-                if len(text) <= self.limit - 2:  # see _flat
+                if len(text) <= self.limit - 2:  # see _exact
                     return text
         text = self._seq(tuple.__iter__(x), n, level, "(", ")")
         return text[:-1] + ",)" if n == 1 and level > 0 else text
@@ -296,23 +296,52 @@ class SafeRepr:
                 return False
         return True
 
-    def _flat(self, items, level):
-        """Plain scalars, or (two levels to spare) exact tuples and lists of at most ``items`` of them.
+    def _exact(self, items, level, keys=()):
+        """Whether C's repr writes a container of ``items`` (and dict ``keys``) at ``level`` as _join would.
 
-        A container of such items is what C's repr writes it as, item for item, unless _join
-        would have cut it: the callers take C's text only when it has at most ``items`` items
-        and is short enough (``limit - 2``) that the character budget never stopped _join."""
-        if level < 2:
+        True when every item is a plain scalar (see _plain_items) or, with a level to spare, an
+        exact list, tuple or dict of such, recursively, none over its item cap, and there are
+        few enough scalars that the text could fit: each takes a character and a separator, so
+        more than a third of the budget never fits. The callers take C's text only when it is
+        short enough (``limit - 2``) that the character budget never stopped _join either."""
+        if level <= 0:
             return False
-        scalars = []
+        return self._scalars_left(keys, level - 1, self.limit // 3) >= 0 and \
+            self._scalars_left(items, level - 1, self.limit // 3) >= 0
+
+    def _scalars_left(self, items, level, left):
+        """``left`` less the scalars among ``items`` (rendered at ``level``), or -1 when C's repr
+        of them could differ from ours (see _exact)."""
         for v in items:
             cls = type(v)
-            if cls is tuple or cls is list:
-                if len(v) > self.items or not self._plain_items(v):
-                    return False
-            else:
-                scalars.append(v)
-        return self._plain_items(scalars)
+            if cls is int:
+                if not -_SMALL_INT < v < _SMALL_INT:
+                    return -1
+            elif cls is str:
+                if str.__len__(v) > self.limit:
+                    return -1
+            elif cls is list or cls is tuple or cls is dict:
+                n = len(v)  # an exact builtin: its own C length
+                if n == 0:
+                    continue  # "[]", "()", "{}" at any level
+                if level <= 0 or n > (self.dict_items if cls is dict else self.items):
+                    return -1
+                if cls is dict:
+                    left = self._scalars_left(dict.keys(v), level - 1, left)
+                    items_of = dict.values(v)
+                else:
+                    items_of = v
+                if left >= 0:
+                    left = self._scalars_left(items_of, level - 1, left)
+                if left < 0:
+                    return -1
+                continue
+            elif not (cls is float or cls is bool or v is None):
+                return -1
+            left -= 1
+            if left < 0:
+                return -1
+        return left
 
     def _set(self, x, level):
         n = set.__len__(x)
@@ -333,7 +362,7 @@ class SafeRepr:
             return "{}"
         if level <= 0:
             return "{...}"
-        if n <= self.dict_items and self._plain_items(dict.keys(x)) and self._flat(dict.values(x), level):
+        if n <= self.dict_items and self._exact(dict.values(x), level, dict.keys(x)):
             # C's repr of plain keys and values, where it is what _join below would write: no
             # item cap reached, and short enough that the character budget never cut in.
             text = dict.__repr__(x)

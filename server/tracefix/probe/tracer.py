@@ -43,6 +43,7 @@ def _ends_iteration(exc_type):
     return exc_type is StopIteration or exc_type is StopAsyncIteration or exc_type is GeneratorExit
 
 
+_NONE = frozenset()
 _SKIP_TYPES = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type, types.MethodType)
 
 # Loaded before us by runner.py's loader, under private names (a user module may be called saferepr).
@@ -56,8 +57,13 @@ _TOOL_IDS = (0, 2, 3, 4)
 
 
 class Tracer:
-    def __init__(self, target: str, leaders: dict, budgets: dict, lines: dict | None = None):
+    def __init__(self, target: str, leaders: dict, budgets: dict, lines: dict | None = None,
+                 names: dict | None = None):
         self.target = target
+        # Block id -> the names its lines mention: a visit renders only those locals (rendering is
+        # most of the tracing cost). None: every local, at every visit.
+        self.names = None if names is None else {b: frozenset(n) for b, n in names.items()}
+        self._boundary = {}  # (block ending, block starting) -> the names rendered between them
         self.leaders = leaders  # line -> block id
         self.lines = lines or {}  # every line -> its innermost block id (to resume generators mid-block)
         # Leaders of loop headers: the only blocks that may legitimately follow themselves.
@@ -126,14 +132,28 @@ class Tracer:
         }
 
     # -- snapshots ------------------------------------------------------------------
-    def snapshot(self, f_locals):
-        """The locals rendered now, as text: nothing of the frame is kept, no user code runs."""
+    def boundary(self, ending, starting):
+        """The names a snapshot between two visits renders: the "after" of ``ending`` is the
+        "before" of ``starting``, so both blocks' names (None: every local)."""
+        if self.names is None:
+            return None
+        key = (ending, starting)
+        wanted = self._boundary.get(key)
+        if wanted is None:
+            wanted = self._boundary[key] = self.names.get(ending, _NONE) | self.names.get(starting, _NONE)
+        return wanted
+
+    def snapshot(self, f_locals, wanted=None):
+        """The locals rendered now, as text: nothing of the frame is kept, no user code runs.
+        ``wanted``: only these names (None: all)."""
         out = {}
         render = self.repr.repr
         for name, value in f_locals.items():
             # "@py_assert1" and friends are pytest's assertion-rewriting temporaries, not user names.
             # issubclass on type(value), not isinstance: isinstance falls back to value.__class__.
-            if type(name) is not str or name.startswith(("__", "@")) or issubclass(type(value), _SKIP_TYPES):
+            # The str check comes before the set lookup: hashing another key could run user code.
+            if type(name) is not str or (wanted is not None and name not in wanted) \
+                    or name.startswith(("__", "@")) or issubclass(type(value), _SKIP_TYPES):
                 continue
             if len(out) >= self.max_names:
                 out["…"] = "more names not shown"
@@ -186,7 +206,11 @@ class _Call:
         if tr.test is None:
             return
         # Render first: it is the deepest step, so running out of stack leaves the state as it was.
-        now = tr.snapshot(f_locals) if len(tr.visits) < tr.max_visits else _UNSEEN
+        # A call's first visit renders every local: the arguments it was called with.
+        if len(tr.visits) >= tr.max_visits:
+            now = _UNSEEN
+        else:
+            now = tr.snapshot(f_locals, tr.boundary(self.block, block) if self.seq else None)
         if self.block is not None:
             self._close(now, None)
         tr.spectrum.add(block)
@@ -234,7 +258,7 @@ class _Call:
             # so rendering them would be work thrown away (the spectrum and counts still run).
             after, returned = _UNSEEN, None
         else:
-            after = tr.snapshot(f_locals) if self.block is not None else None
+            after = tr.snapshot(f_locals, tr.boundary(self.block, None)) if self.block is not None else None
             returned = tr.repr.repr(returned_value) if has_return else None
         self._close(after, returned)
         for block, ring in self.rings.items():
