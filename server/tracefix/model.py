@@ -155,11 +155,11 @@ class TraceGaps:
         return sum(self.skipped.values())
 
     def note(self) -> str:
-        """"trace truncated: N values not recorded (...)" when a budget cut the trace, else ""."""
+        """"trace truncated: at least N values not recorded (...)" when a budget cut the trace, else ""."""
         if not self.truncated:
             return ""
         budgets = ", ".join(BUDGET_NAMES.get(name, name) for name in self.truncated)
-        return f"trace truncated: {self.not_recorded} values not recorded (budget reached: {budgets})"
+        return f"trace truncated: at least {self.not_recorded} values not recorded (budget reached: {budgets})"
 
 
 @dataclass

@@ -36,7 +36,10 @@ _QUALNAME = type.__dict__["__qualname__"]
 _FLAGS = type.__dict__["__flags__"]
 _EXC_ARGS = BaseException.__dict__["args"]
 _MODULE_DICT = types.ModuleType.__dict__["__dict__"]
+_OBJECT_HASH = object.__dict__["__hash__"]
+_OBJECT_EQ = object.__dict__["__eq__"]
 
+MAX_CLASSES = 4096  # user classes whose field layout is kept (see SafeRepr._object_renderer)
 _SMALL_INT = 10 ** 18  # exact ints within this print fast; larger ones go through the size check
 _GETSET = types.GetSetDescriptorType
 _MEMBER = types.MemberDescriptorType
@@ -94,7 +97,11 @@ class SafeRepr:
         self.maxlevel = depth
         self.items = items
         self.dict_items = dict_items
-        self._known = {}  # exact type -> renderer, for builtins and stdlib C types met so far
+        self._written = 0  # see _join
+        self._stop = limit  # past this many characters written, the rest of a value is never shown
+        self._known = {}  # exact type -> renderer, for builtins, stdlib C types and classes met so far
+        self._classes = 0  # class statements among them
+        self._metas = {}  # metaclass -> whether its classes may be keys of _known (see _hashable_meta)
         # C types shown as "<name object>" (iterators, generators, operator.itemgetter, ...): what
         # _instance decides for them depends on the class alone, and a C class cannot change.
         self._opaque = {}
@@ -133,6 +140,7 @@ class SafeRepr:
             text = self._opaque.get(cls) if type(cls) is type else None  # see _r about the metaclass
             if text is not None:
                 return self._cut(text)
+        self._written = 0
         try:
             text = self._r(value, self.maxlevel)
         except RecursionError:  # the user's recursion left us no stack: say so, change nothing
@@ -157,10 +165,12 @@ class SafeRepr:
         cls = type(x)
         # A user metaclass may define __hash__/__eq__, which a dict lookup of ``cls`` would
         # run; builtins always have ``type`` itself as their metaclass.
-        if type(cls) is type:
+        meta = type(cls)
+        if meta is type or self._hashable_meta(meta):
             fn = self._known.get(cls)
             if fn is not None:
                 return fn(x, level)
+        if meta is type:
             text = self._opaque.get(cls)
             if text is not None:
                 return text
@@ -169,6 +179,23 @@ class SafeRepr:
                 if fn is not None:
                     return fn(x, level)
         return self._instance(x, cls, level)
+
+    def _hashable_meta(self, meta):
+        """Whether classes of the metaclass ``meta`` can be dict keys without running user code:
+        its __hash__ and __eq__ are object's own (abc.ABCMeta's are), and it is no EnumMeta
+        (whose members render by name, see _instance)."""
+        if type(meta) is not type:
+            return False
+        known = self._metas.get(meta)
+        if known is None:
+            hash_, _ = class_attr(meta, "__hash__")
+            eq, _ = class_attr(meta, "__eq__")
+            enum = sys.modules.get("enum")
+            enum_meta = _MODULE_DICT.__get__(enum).get("EnumMeta") if type(enum) is types.ModuleType else None
+            known = hash_ is _OBJECT_HASH and eq is _OBJECT_EQ and not (
+                type(enum_meta) is type and issubclass(meta, enum_meta))
+            self._metas[meta] = known
+        return known
 
     def _stdlib_renderer(self, cls):
         for module_name, names in _STDLIB_C_TYPES.items():
@@ -240,15 +267,25 @@ class SafeRepr:
 
     # -- containers -----------------------------------------------------------------------
     def _join(self, iterator, render, cap, level):
-        """Render up to ``cap`` items (stopping early once over the character budget)."""
+        """Render up to ``cap`` items (stopping early once over the character budget).
+
+        ``_written`` is a lower bound of where the text being rendered has got to (openers and
+        name prefixes are not counted until their container is done). Once past ``limit``,
+        ``repr`` will keep only the first ``limit - 3`` characters, which are already written,
+        so nothing more is rendered: a linked structure costs its first hundred characters,
+        not every level of every field."""
         parts, used = [], 0
         for x in iterator:
-            if len(parts) >= cap or used > self.limit:
+            if len(parts) >= cap or used > self.limit or self._written > self._stop:
                 parts.append("...")
                 break
+            if parts:
+                self._written += 2  # the separator before this item
+            start = self._written
             text = render(x, level - 1)
             parts.append(text)
             used += len(text) + 2
+            self._written = start + len(text)
         return ", ".join(parts)
 
     def _seq(self, iterator, total, level, opener, closer):
@@ -425,9 +462,33 @@ class SafeRepr:
             if fixed:
                 self._opaque[cls] = text
             return text
+        layout = _layout(cls)
+        if self._classes < MAX_CLASSES and (type(cls) is type or self._hashable_meta(type(cls))):
+            self._known[cls] = self._object_renderer(cls, name, layout)
+            self._classes += 1
+        return self._object(x, cls, name, layout, level)
+
+    def _object_renderer(self, cls, name, layout):
+        """The renderer of a class statement's instances, kept while the class keeps its MRO.
+
+        Where an instance keeps its fields depends on the class's MRO alone; looking it up is
+        most of the cost of rendering ``self`` at every visit of a method. A class whose
+        ``__bases__`` are reassigned gets a new MRO tuple, and is looked at again."""
+        mro = _MRO.__get__(cls)
+
+        def render(x, level):
+            if _MRO.__get__(cls) is not mro:
+                del self._known[cls]
+                self._classes -= 1
+                return self._instance(x, cls, level)
+            return self._object(x, cls, name, layout, level)
+
+        return render
+
+    def _object(self, x, cls, name, layout, level):
         if level <= 0:
             return name + "(...)"
-        fields = self._fields(x, cls)
+        fields = self._fields(x, cls, layout)
         if fields is None:
             return "<" + name + " object>"
         return name + "(" + self._join(iter(fields), self._field, self.dict_items, level) + ")"
@@ -435,10 +496,11 @@ class SafeRepr:
     def _field(self, kv, level):
         return kv[0] + "=" + self._r(kv[1], level)
 
-    def _fields(self, x, cls):
+    def _fields(self, x, cls, layout):
         """(name, value) pairs of the instance dict and the slots, read raw; None if it has neither."""
+        dict_getter, slots = layout
         out, found = [], False
-        d = instance_dict(x, cls)
+        d = _read_dict(dict_getter, x, cls)
         if d is not None:
             found = True
             for key, value in dict.items(d):
@@ -446,20 +508,14 @@ class SafeRepr:
                     out.append((key, value))
                     if len(out) > self.dict_items:
                         return out
-        for klass in _MRO.__get__(cls):
-            if klass is object:
-                continue  # builtin: no slots of a class statement
-            namespace = _CLASS_DICT.__get__(klass)
-            if not is_builtin_class(klass) and "__slots__" in namespace:
-                for value in namespace.values():
-                    if type(value) is _MEMBER:  # a slot: its C getter only reads the instance
-                        found = True
-                        try:
-                            out.append((value.__name__, value.__get__(x, cls)))
-                        except AttributeError:  # an unset slot
-                            continue
-                        if len(out) > self.dict_items:
-                            return out
+        for member in slots:  # a slot: its C getter only reads the instance
+            found = True
+            try:
+                out.append((member.__name__, member.__get__(x, cls)))
+            except AttributeError:  # an unset slot
+                continue
+            if len(out) > self.dict_items:
+                return out
         return out if found else None
 
     def _builtin_base(self, cls):
@@ -522,14 +578,38 @@ class SafeRepr:
 
 def instance_dict(x, cls):
     """The instance ``__dict__`` through the class's C getter, or None (no property, no __getattr__)."""
+    return _read_dict(_dict_getter(cls), x, cls)
+
+
+def _dict_getter(cls):
+    """The C getter of the instances' ``__dict__`` found along the MRO, or None."""
     descr, has = class_attr(cls, "__dict__")
-    if not has or type(descr) is not _GETSET:
+    return descr if has and type(descr) is _GETSET else None
+
+
+def _read_dict(getter, x, cls):
+    if getter is None:
         return None
     try:
-        d = descr.__get__(x, cls)
+        d = getter.__get__(x, cls)
     except Exception:
         return None
     return d if type(d) is dict else None
+
+
+def _layout(cls):
+    """(the ``__dict__`` getter or None, the slots' member descriptors along the MRO): where a
+    class statement's instances keep their fields, read from the raw class dicts."""
+    slots = []
+    for klass in _MRO.__get__(cls):
+        if klass is object:
+            continue  # builtin: no slots of a class statement
+        namespace = _CLASS_DICT.__get__(klass)
+        if not is_builtin_class(klass) and "__slots__" in namespace:
+            for value in namespace.values():
+                if type(value) is _MEMBER:
+                    slots.append(value)
+    return _dict_getter(cls), slots
 
 
 def _defining_class(cls, name):

@@ -161,6 +161,12 @@ class Tracer:
             out[name] = render(value)
         return out
 
+    def unrecorded(self, block):
+        """A visit past the test's visit budget: only that the block ran is kept (the spectrum)."""
+        self.spectrum.add(block)
+        self.skipped[block] += 1
+        self.cuts.add(Cut.VISITS)
+
     def keep(self, seq, block, record):
         """Add a finished visit to this test's trace, within the visit and character budgets."""
         size = sum(map(len, record[Trace.BEFORE].values())) + sum(map(len, record[Trace.AFTER].values()))
@@ -177,7 +183,6 @@ class Tracer:
         return _Call(self, self.calls, self.depth + depth_offset)
 
 
-_UNSEEN = {}  # the values of a visit closed once the visit budget is spent (never kept, never changed)
 
 
 class _Call:
@@ -205,12 +210,12 @@ class _Call:
         tr = self.tr
         if tr.test is None:
             return
+        if len(tr.visits) >= tr.max_visits:
+            tr.unrecorded(block)  # nothing of this visit would be kept: no record is built
+            return
         # Render first: it is the deepest step, so running out of stack leaves the state as it was.
         # A call's first visit renders every local: the arguments it was called with.
-        if len(tr.visits) >= tr.max_visits:
-            now = _UNSEEN
-        else:
-            now = tr.snapshot(f_locals, tr.boundary(self.block, block) if self.seq else None)
+        now = tr.snapshot(f_locals, tr.boundary(self.block, block) if self.seq else None)
         if self.block is not None:
             self._close(now, None)
         tr.spectrum.add(block)
@@ -253,13 +258,17 @@ class _Call:
             self.rings = {}
             return
         if len(tr.visits) >= tr.max_visits:
-            # The visit budget is spent for this test and only grows spent: whatever is closed
-            # from now on is counted as skipped by keep() without its values being looked at,
-            # so rendering them would be work thrown away (the spectrum and counts still run).
-            after, returned = _UNSEEN, None
-        else:
-            after = tr.snapshot(f_locals, tr.boundary(self.block, None)) if self.block is not None else None
-            returned = tr.repr.repr(returned_value) if has_return else None
+            # The visit budget is spent for this test and only grows spent: what is still open
+            # is counted as skipped, without a record or a value looked at.
+            if self.block is not None:
+                tr.unrecorded(self.block)
+            for block, ring in self.rings.items():
+                tr.skipped[block] += len(ring)
+            self.block = None
+            self.rings = {}
+            return
+        after = tr.snapshot(f_locals, tr.boundary(self.block, None)) if self.block is not None else None
+        returned = tr.repr.repr(returned_value) if has_return else None
         self._close(after, returned)
         for block, ring in self.rings.items():
             for seq, record in ring:
@@ -460,6 +469,8 @@ def install_monitoring(tracer: Tracer):
                 switched_off.append(code)
                 return DISABLE
             mon.set_local_events(tool, code, local_events)
+            if len(tracer.visits) >= tracer.max_visits:
+                return None  # no call state: its lines only add to the spectrum (on_line)
             frames[id(sys._getframe(1))] = tracer.new_call()
             tracer.depth += 1
         except RecursionError:
@@ -470,6 +481,12 @@ def install_monitoring(tracer: Tracer):
         try:
             block = leaders.get(line)
             if block is None:
+                return DISABLE
+            if len(tracer.visits) >= tracer.max_visits:
+                # The test's visit budget is spent: all a leader still tells is that its block
+                # ran. Once said, the location stays quiet until the next test re-arms it.
+                tracer.unrecorded(block)
+                hot_codes.add(code)
                 return DISABLE
             key = (code, line)
             n = hits[key] = hits.get(key, 0) + 1
@@ -482,14 +499,11 @@ def install_monitoring(tracer: Tracer):
             # Other lines are disabled here, so a block firing right after itself is a re-fired
             # multi-line statement unless it is a loop header.
             if call is not None and (block != call.block or line in tracer.loop_leaders):
-                if len(tracer.visits) >= tracer.max_visits:
-                    call.enter(block, None)  # values no longer looked at (see _Call.finish)
-                else:
-                    f_locals = frame.f_locals
-                    try:
-                        call.enter(block, f_locals)
-                    finally:
-                        _release(frame, f_locals)
+                f_locals = frame.f_locals
+                try:
+                    call.enter(block, f_locals)
+                finally:
+                    _release(frame, f_locals)
         except RecursionError:
             tracer.cuts.add(Cut.RECURSION)
         return None
