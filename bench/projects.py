@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import glob
 import json
 import os
 import platform
@@ -32,22 +31,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.common import RESULTS, table  # noqa: E402
-from bench.projects.corpus import DEFAULT_CACHE, Setup, log  # noqa: E402
+from bench.projects.corpus import DEFAULT_CACHE, Setup, default_python, log  # noqa: E402
 from bench.projects.evaluate import Tracefix, evaluate_bug, pristine_check  # noqa: E402
 from bench.projects.holdout import hidden_tests, remove_leftover  # noqa: E402
 from bench.projects.mutants import Bug, find_bugs, target_modules  # noqa: E402
 from bench.projects.spec import BY_NAME, PROJECTS  # noqa: E402
 
 TARGETS = {"detected": 0.90, "loc@3": 0.60, "precision": 0.95}
-
-
-def default_python() -> str:
-    """A CPython 3.12 for the project venvs (sys.monitoring path), else the one running this."""
-    env = os.environ.get("TFBENCH_PYTHON")
-    if env:
-        return env
-    found = sorted(glob.glob(str(Path.home() / ".pyenv" / "versions" / "3.12*" / "bin" / "python")))
-    return found[-1] if found else (shutil.which("python3.12") or sys.executable)
 
 
 def load_bugs(setup: Setup, base, want: int, seed: int) -> tuple[list[Bug], dict]:

@@ -9,6 +9,9 @@ For each corpus program (a copy in a scratch folder), run the real engine
                 limited child process by bench/corpus/runner.py); "fix (any)" counts every
                 suggestion, shown or not
   shown prec.   shown suggestions that pass the hidden tests / shown suggestions
+  prec (restoring)  the same, where a shown suggestion that exactly puts back one of the program's injected
+                mutations (and changes nothing else) also counts as correct: with two bugs and one caught by no
+                visible test, that partial fix is right and the hidden tests still fail
   time          wall time of debug() per program
 Baseline: per-test line coverage (coverage.py contexts, in a child process, FauxPy-style),
 lines ranked by Ochiai; top-k uses random tie-breaking in expectation (k - better) / tied,
@@ -20,7 +23,7 @@ origin and the label `correct`) for the decide stage.
 
 Usage: .venv/bin/python bench/repair.py [--sample N] [--limit N] [--seed S] [--budget SECONDS]
                                         [--source humaneval|refactory] [--no-baseline] [--exclude-sample N]
-                                        [--no-switch] [--no-replace]
+                                        [--exclude-fit] [--no-switch] [--no-replace]
 """
 from __future__ import annotations
 
@@ -77,6 +80,18 @@ def agreement(report, labels: dict[str, bool]) -> dict:
             "multi_edit_correct": multi and labels.get(shown.id, False)}
 
 
+def restores(corpus: Path, program: dict, text: str, new_text: str) -> bool:
+    """The edit puts back, exactly, what the corpus mutated on some of the program's lines and changes nothing
+    else: the repair of one of a double bug's two bugs, which the hidden tests judge wrong while the other stays."""
+    meta = json.loads((corpus / program["dir"] / "meta.json").read_text())
+    original = {m["line"]: m["original"].strip() for m in meta.get("mutations", []) if "original" in m}
+    old, new = text.splitlines(), new_text.splitlines()
+    if not original or len(old) != len(new):
+        return False
+    changed = [i + 1 for i, (a, b) in enumerate(zip(old, new)) if a != b]
+    return bool(changed) and all(line in original and new[line - 1].strip() == original[line] for line in changed)
+
+
 def line_baseline(folder: Path, module: str, truth: list[int], timeout: float = 60.0) -> dict:
     """Ochiai over per-test line spectra of the visible tests."""
     try:
@@ -116,6 +131,7 @@ def run_program(corpus: Path, program: dict, settings, baseline: bool, suggestio
     row = {"id": program["id"], "source": program["source"], "kind": program["kind"],
            "ground_truth_lines": program["ground_truth_lines"], "operators": program["operators"]}
     with program_copy(corpus, program, "tracefix-bench-") as path:
+        text = path.read_text()
         t0 = time.perf_counter()
         try:
             report = debug(Request(str(path), settings=settings))
@@ -134,6 +150,8 @@ def run_program(corpus: Path, program: dict, settings, baseline: bool, suggestio
         row["shown"] = sum(s.shown for s in report.suggestions)
         row["shown_correct"] = sum(s.shown and labels.get(s.id, False) for s in report.suggestions)
         row["fixed"] = row["shown_correct"] > 0
+        row["shown_restoring"] = sum(s.shown and not labels.get(s.id, False) and restores(corpus, program, text, s.new_text)
+                                     for s in report.suggestions)
         row["fixed_any"] = any(labels.values())
         row.update(agreement(report, labels))
         for s in report.suggestions:
@@ -170,6 +188,8 @@ def summarize(rows: list[dict]) -> dict:
         "fix_rate_any": rate(sum(r["fixed_any"] for r in ok), len(rows)),
         "shown": shown,
         "shown_precision": rate(sum(r["shown_correct"] for r in ok), shown),
+        # A shown fix that fails hidden tests but exactly undoes one of the program's injected bugs counts as right.
+        "shown_precision_restoring": rate(sum(r["shown_correct"] + r.get("shown_restoring", 0) for r in ok), shown),
         "median_seconds": median([r["seconds"] for r in rows if "seconds" in r]),
         # The report's top block is the one the first shown fix edits (programs with a shown fix).
         "agreement": rate(sum(bool(r.get("agree")) for r in ok if "agree" in r), sum(1 for r in ok if "agree" in r)),
@@ -203,6 +223,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--exclude-sample", type=int, default=0, metavar="N",
                     help="leave out the programs of `--sample N --seed 1` (the evaluation sample), e.g. to "
                          "collect decide-training rows that the evaluation never sees")
+    ap.add_argument("--exclude-fit", action="store_true",
+                    help="also leave out every program with a row in bench/results/decide_suggestions.jsonl "
+                         "(what the decide model was fitted on): with --exclude-sample 40 and another --seed, a "
+                         "second evaluation sample")
     ap.add_argument("--out", type=Path, default=RESULTS / "repair.json")
     ap.add_argument("--suggestions", type=Path, default=RESULTS / "repair_suggestions.jsonl")
     args = ap.parse_args(argv)
@@ -219,6 +243,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.exclude_sample:
         held = {p["id"] for p in select(corpus, args.exclude_sample, 0, 1)}
         corpus = [p for p in corpus if p["id"] not in held]
+    if args.exclude_fit:
+        fitted = {json.loads(line)["program"] for line in (RESULTS / "decide_suggestions.jsonl").open()}
+        corpus = [p for p in corpus if p["id"] not in fitted]
     programs = select(corpus, args.sample, args.limit, args.seed, args.source)
     settings = Settings(repair_seconds=args.budget)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -263,9 +290,10 @@ def report(rows: list[dict], args, settings, argv, t0: float, complete: bool) ->
     if not complete:
         return
     headers = ["programs", "n", "detect", "top1", "top3", "line top1", "line top3", "fix(shown)", "fix(any)",
-               "shown", "shown prec", "agree", "multi-edit ok/shown", "median s"]
+               "shown", "shown prec", "prec (restoring)", "agree", "multi-edit ok/shown", "median s"]
     body = [[name, s["programs"], s["detection"], s["top1"], s["top3"], s["line_top1"], s["line_top3"],
-             s["fix_rate"], s["fix_rate_any"], s["shown"], s["shown_precision"], s["agreement"],
+             s["fix_rate"], s["fix_rate_any"], s["shown"], s["shown_precision"], s["shown_precision_restoring"],
+             s["agreement"],
              f"{s['multi_edit_correct']}/{s['multi_edit_shown']}",
              f"{s['median_seconds']:.1f}" if s["median_seconds"] is not None else None]
             for name, s in summary.items() if s["programs"]]

@@ -16,6 +16,7 @@ by a stale .pyc.
 """
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -37,6 +38,15 @@ PLUGIN_DIR = Path(__file__).resolve().parent / "plugin"
 DEFAULT_CACHE = Path(os.environ.get("TRACEFIX_BENCH_CACHE", Path.home() / ".cache" / "tracefix-bench" / "projects"))
 # Files a test run may leave in the work tree; never part of the comparison with pristine.
 SCRATCH_NAMES = {"__pycache__", ".pytest_cache", ".hypothesis", ".coverage", "coverage.xml", ".tox", ".eggs"}
+
+
+def default_python() -> str:
+    """A CPython 3.12 for the project venvs (sys.monitoring path), else the one running this."""
+    env = os.environ.get("TFBENCH_PYTHON")
+    if env:
+        return env
+    found = sorted(glob.glob(str(Path.home() / ".pyenv" / "versions" / "3.12*" / "bin" / "python")))
+    return found[-1] if found else (shutil.which("python3.12") or sys.executable)
 
 
 def log(msg: str) -> None:

@@ -62,7 +62,8 @@ class Tracer:
         self.target = target
         # Block id -> the names its lines mention: a visit renders only those locals (rendering is
         # most of the tracing cost). None: every local, at every visit.
-        self.names = None if names is None else {b: frozenset(n) for b, n in names.items()}
+        self.names = None if names is None else {
+            b: frozenset(name for name in n if not name.startswith(("__", "@"))) for b, n in names.items()}
         self._boundary = {}  # (block ending, block starting) -> the names rendered between them
         self.leaders = leaders  # line -> block id
         self.lines = lines or {}  # every line -> its innermost block id (to resume generators mid-block)
@@ -145,21 +146,30 @@ class Tracer:
 
     def snapshot(self, f_locals, wanted=None):
         """The locals rendered now, as text: nothing of the frame is kept, no user code runs.
-        ``wanted``: only these names (None: all)."""
+        ``wanted``: only these names (None: all; see ``boundary``, which leaves out dunders)."""
         out = {}
         render = self.repr.repr
+        # issubclass on type(value), not isinstance: isinstance falls back to value.__class__.
+        # The str check comes before the set lookup: hashing another key could run user code.
+        if wanted is not None:
+            for name, value in f_locals.items():
+                if type(name) is str and name in wanted and not issubclass(type(value), _SKIP_TYPES):
+                    out[name] = render(value)
+            return out if len(out) <= self.max_names else self._cap(out)
         for name, value in f_locals.items():
             # "@py_assert1" and friends are pytest's assertion-rewriting temporaries, not user names.
-            # issubclass on type(value), not isinstance: isinstance falls back to value.__class__.
-            # The str check comes before the set lookup: hashing another key could run user code.
-            if type(name) is not str or (wanted is not None and name not in wanted) \
-                    or name.startswith(("__", "@")) or issubclass(type(value), _SKIP_TYPES):
+            if type(name) is not str or name.startswith(("__", "@")) or issubclass(type(value), _SKIP_TYPES):
                 continue
             if len(out) >= self.max_names:
                 out["…"] = "more names not shown"
                 break
             out[name] = render(value)
         return out
+
+    def _cap(self, out):
+        capped = dict(list(out.items())[:self.max_names])
+        capped["…"] = "more names not shown"
+        return capped
 
     def unrecorded(self, block):
         """A visit past the test's visit budget: only that the block ran is kept (the spectrum)."""
