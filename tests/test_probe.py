@@ -7,6 +7,7 @@ import pytest
 
 from tracefix import discover, segment, childrun
 from tracefix.config import Settings
+from tracefix.mentions import names_by_block
 
 PYTHONS = {
     "3.11": None,  # tracefix's own interpreter
@@ -445,6 +446,13 @@ def test_a_visit_renders_the_names_its_block_mentions_and_a_call_starts_with_its
     loop = [v for b, v in seq if b in (seg.block_at(4).id, seg.block_at(5).id)]
     assert len(loop) == 5 and all(set(v.before) | set(v.after) <= {"table", "key", "seen", "wanted"} for v in loop)
     assert all("wanted" not in v.before and "key" in v.after for v in loop[:-1]), loop
-    last = [v for b, v in seq if b == seg.block_at(6).id][-1]  # `found = wanted in table` and the return
-    assert last.after["found"] == "True" and last.after["table"] == "{'a': [1, 2], 'b': [3]}"
+    # The call's last visit (`found = wanted in table` and the return) renders every local: the repair
+    # search looks there for a variable that holds what a failing test expected.
+    last = [v for b, v in seq if b == seg.block_at(6).id][-1]
+    assert last.after == {"table": "{'a': [1, 2], 'b': [3]}", "wanted": "'b'", "seen": "2", "key": "'b'",
+                          "found": "True"}
     assert last.returned == "(2, True)"
+    # A snapshot serves two blocks, but only names its own block mentions can look changed by a visit.
+    mentioned = names_by_block((tmp_path / "mod.py").read_text(), seg)
+    assert all(set(v.changes()) <= set(mentioned[b]) for b, v in seq), [(b, v.changes()) for b, v in seq]
+    assert any(v.changes() for _, v in seq)

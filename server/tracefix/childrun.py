@@ -27,6 +27,7 @@ def run_tests(path: str, text: str, seg: Segmentation, tests: list[TestCase], se
     """Run ``tests`` against ``text`` (the document at ``path``) in a child; never raises for user-code problems."""
     project = project or project_mod.find(path, settings.python)
     python = python or project.python or sys.executable
+    names = mentions.names_by_block(text, seg)
     job = {
         Job.MODE: contract.MODE_RUN,
         Job.TARGET: os.path.realpath(path),
@@ -38,17 +39,18 @@ def run_tests(path: str, text: str, seg: Segmentation, tests: list[TestCase], se
         Job.COVERAGE_MAP: trace,
         Job.LEADERS: {str(b.leader_line): b.id for b in seg.blocks if b.leader_line},
         Job.LINES: {str(line): block for line, block in seg.line_map().items()},
-        Job.NAMES: mentions.names_by_block(text, seg),
+        Job.NAMES: names,
         Job.BUDGETS: {Budget.LOOP_LEADERS: [b.leader_line for b in seg.blocks if b.kind in ("for", "while")],
                       **(budgets or {})},
         Job.BACKEND: backend,
     }
     outcome = child.run_job(project, python, job, settings, path, text, cancel)
-    return _read_result(outcome, tests, seg, path, project, settings)
+    return _read_result(outcome, tests, seg, path, project, settings, names)
 
 
 def _read_result(outcome: child.JobOutcome, tests: list[TestCase], seg: Segmentation, path: str,
-                 project: project_mod.Project, settings: Settings) -> RunResult:
+                 project: project_mod.Project, settings: Settings,
+                 names: dict[str, list[str]] | None = None) -> RunResult:
     data = collect_records(outcome.records)
     fix = _path_fixer()
     ch = outcome.child
@@ -67,7 +69,8 @@ def _read_result(outcome: child.JobOutcome, tests: list[TestCase], seg: Segmenta
         seen.add(test.id)
         trace = data["traces"].get(test.id)
         if trace:
-            run.traces[test.id] = [(b, _visit(test.id, rec)) for b, rec in trace[Trace.VISITS]]
+            mentioned = {b: set(n) for b, n in (names or {}).items()}
+            run.traces[test.id] = [(b, _visit(test.id, rec, mentioned.get(b, set()))) for b, rec in trace[Trace.VISITS]]
             run.spectra[test.id] = set(trace[Trace.SPECTRUM])
             gaps = _gaps(trace)
             if gaps.skipped or gaps.truncated:
@@ -194,10 +197,23 @@ def _test_result(raw: dict, seg: Segmentation, fix, origins: dict, path: str,
                       exception=exc, comparison=raw.get(Result.COMPARISON))
 
 
-def _visit(test_id: str, rec: dict) -> Visit:
-    return Visit(test=test_id, iteration=rec.get(Trace.ITERATION, 0), before=rec.get(Trace.BEFORE, {}),
-                 after=rec.get(Trace.AFTER, {}), call=rec.get(Trace.CALL, 0), depth=rec.get(Trace.DEPTH, 0),
-                 returned=rec.get(Trace.RETURNED), raised=rec.get(Trace.RAISED))
+def _visit(test_id: str, rec: dict, mentioned: set[str]) -> Visit:
+    before, after = _carry_unmentioned(rec.get(Trace.BEFORE, {}), rec.get(Trace.AFTER, {}), mentioned)
+    return Visit(test=test_id, iteration=rec.get(Trace.ITERATION, 0), before=before, after=after,
+                 call=rec.get(Trace.CALL, 0), depth=rec.get(Trace.DEPTH, 0), returned=rec.get(Trace.RETURNED),
+                 raised=rec.get(Trace.RAISED))
+
+
+def _carry_unmentioned(before: dict, after: dict, mentioned: set[str]) -> tuple[dict, dict]:
+    """Both sides of a visit with the names its block does not mention.
+
+    The probe renders at each boundary what the block ending and the block starting mention, so a
+    visit's "before" holds names of the block before it and its "after" names of the block after it.
+    A name the block does not mention kept its value through the visit: shown on both sides, it
+    cannot look set by this block (a call's first and last visits render every local)."""
+    only_after = {k: v for k, v in after.items() if k not in before and k not in mentioned}
+    only_before = {k: v for k, v in before.items() if k not in after and k not in mentioned}
+    return ({**before, **only_after} if only_after else before), ({**after, **only_before} if only_before else after)
 
 
 def _gaps(trace: dict) -> TraceGaps:

@@ -261,7 +261,8 @@ class _Call:
             tr.skipped[block] += 1
         ring.append((self.seq, record))
 
-    def finish(self, f_locals, returned_value, has_return):
+    def finish(self, f_locals, returned_value, has_return, final=True):
+        """End the call's visit at a return or an unwind (``final``) or a yield/await."""
         tr = self.tr
         if tr.test is None:
             self.block = None
@@ -277,7 +278,11 @@ class _Call:
             self.block = None
             self.rings = {}
             return
-        after = tr.snapshot(f_locals, tr.boundary(self.block, None)) if self.block is not None else None
+        # The last visit of a call renders every local: the repair search looks there for a variable
+        # that already holds what a failing test expected (``return y``, not ``return x``). A yield
+        # renders what its block mentions, as any other visit does.
+        wanted = None if final else tr.boundary(self.block, None)
+        after = tr.snapshot(f_locals, wanted) if self.block is not None else None
         returned = tr.repr.repr(returned_value) if has_return else None
         self._close(after, returned)
         for block, ring in self.rings.items():
@@ -383,7 +388,7 @@ def install_settrace(tracer: Tracer):
                     shows_value = not state["unwinding"] and not (suspending and frame.f_code.co_flags & _COROUTINE)
                     if suspending:
                         suspended[id(frame)] = (call, state)
-                    call.finish(frame.f_locals if f_locals is None else f_locals, arg, shows_value)
+                    call.finish(frame.f_locals if f_locals is None else f_locals, arg, shows_value, not suspending)
                 elif event == "exception":
                     exc_type, exc, _tb = arg
                     if not (resumable and _ends_iteration(exc_type)):  # how generators finish, not an error
@@ -518,7 +523,7 @@ def install_monitoring(tracer: Tracer):
             tracer.cuts.add(Cut.RECURSION)
         return None
 
-    def finish_frame(frame, call, value, shows_value):
+    def finish_frame(frame, call, value, shows_value, final=True):
         """End a frame's visit at return, unwind or yield; its locals dict is let go afterwards."""
         tracer.depth -= 1
         if len(tracer.visits) >= tracer.max_visits:
@@ -526,7 +531,7 @@ def install_monitoring(tracer: Tracer):
             return
         f_locals = frame.f_locals
         try:
-            call.finish(f_locals, value, shows_value)
+            call.finish(f_locals, value, shows_value, final)
         finally:
             _release(frame, f_locals)
 
@@ -566,7 +571,7 @@ def install_monitoring(tracer: Tracer):
             frame = sys._getframe(1)
             call = frames.get(id(frame))
             if call is not None:
-                finish_frame(frame, call, value, not code.co_flags & _COROUTINE)
+                finish_frame(frame, call, value, not code.co_flags & _COROUTINE, final=False)
         except RecursionError:
             tracer.cuts.add(Cut.RECURSION)
 
