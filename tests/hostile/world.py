@@ -48,7 +48,11 @@ def mode_env(mode: str, env: dict | None = None) -> dict:
 
 # The CLI, run in-process by a tiny launcher that records the process's own peak RSS at exit
 # (getrusage of the waited child would include every test process it started).
-LAUNCHER = """import atexit, resource, sys
+# The CLI gets Python's own SIGINT handler: a suite started in the background of a non-interactive
+# shell inherits SIGINT ignored, and so would every process below it, so that a test which sends
+# itself SIGINT could not end its run there (plain pytest would not end either).
+LAUNCHER = """import atexit, resource, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
 out = sys.argv.pop(1)
 atexit.register(lambda: open(out, "w").write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)))
 from tracefix.cli import main
