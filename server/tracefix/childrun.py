@@ -60,6 +60,7 @@ def _read_result(outcome: child.JobOutcome, tests: list[TestCase], seg: Segmenta
     run.files = data["files"]
     run.protections = outcome.protections
     origins = {t.id: t for t in tests}
+    mentioned = {b: set(n) for b, n in (names or {}).items()}
     seen = set()
     for raw in data["tests"]:
         if raw.get("id") in seen:
@@ -69,7 +70,6 @@ def _read_result(outcome: child.JobOutcome, tests: list[TestCase], seg: Segmenta
         seen.add(test.id)
         trace = data["traces"].get(test.id)
         if trace:
-            mentioned = {b: set(n) for b, n in (names or {}).items()}
             run.traces[test.id] = [(b, _visit(test.id, rec, mentioned.get(b, set()))) for b, rec in trace[Trace.VISITS]]
             run.spectra[test.id] = set(trace[Trace.SPECTRUM])
             gaps = _gaps(trace)

@@ -190,10 +190,7 @@ class SafeRepr:
         if known is None:
             hash_, _ = class_attr(meta, "__hash__")
             eq, _ = class_attr(meta, "__eq__")
-            enum = sys.modules.get("enum")
-            enum_meta = _MODULE_DICT.__get__(enum).get("EnumMeta") if type(enum) is types.ModuleType else None
-            known = hash_ is _OBJECT_HASH and eq is _OBJECT_EQ and not (
-                type(enum_meta) is type and issubclass(meta, enum_meta))
+            known = hash_ is _OBJECT_HASH and eq is _OBJECT_EQ and not _is_enum_meta(meta)
             self._metas[meta] = known
         return known
 
@@ -343,8 +340,8 @@ class SafeRepr:
         short enough (``limit - 2``) that the character budget never stopped _join either."""
         if level <= 0:
             return False
-        return self._scalars_left(keys, level - 1, self.limit // 3) >= 0 and \
-            self._scalars_left(items, level - 1, self.limit // 3) >= 0
+        left = self._scalars_left(keys, level - 1, self.limit // 3)
+        return left >= 0 and self._scalars_left(items, level - 1, left) >= 0
 
     def _scalars_left(self, items, level, left):
         """``left`` less the scalars among ``items`` (rendered at ``level``), or -1 when C's repr
@@ -542,11 +539,7 @@ class SafeRepr:
         return name + "(" + inner + ")"
 
     def _enum_member(self, x, cls, name):
-        enum = sys.modules.get("enum")
-        if type(enum) is not types.ModuleType:
-            return None
-        meta = _MODULE_DICT.__get__(enum).get("EnumMeta")
-        if type(meta) is not type or not issubclass(type(cls), meta):
+        if not _is_enum_meta(type(cls)):
             return None
         d = instance_dict(x, cls)
         member = dict.get(d, "_name_") if d is not None else None
@@ -610,6 +603,15 @@ def _layout(cls):
                 if type(value) is _MEMBER:
                     slots.append(value)
     return _dict_getter(cls), slots
+
+
+def _is_enum_meta(meta) -> bool:
+    """``meta`` is enum's EnumMeta or derives from it (looked up in sys.modules: never imported here)."""
+    enum = sys.modules.get("enum")
+    if type(enum) is not types.ModuleType:
+        return False
+    enum_meta = _MODULE_DICT.__get__(enum).get("EnumMeta")
+    return type(enum_meta) is type and issubclass(meta, enum_meta)
 
 
 def _defining_class(cls, name):

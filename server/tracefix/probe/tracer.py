@@ -193,8 +193,6 @@ class Tracer:
         return _Call(self, self.calls, self.depth + depth_offset)
 
 
-
-
 class _Call:
     """Visits of one function call: current block, per-block counts and last-k rings.
 
