@@ -456,3 +456,47 @@ def test_a_visit_renders_the_names_its_block_mentions_and_a_call_starts_with_its
     mentioned = names_by_block((tmp_path / "mod.py").read_text(), seg)
     assert all(set(v.changes()) <= set(mentioned[b]) for b, v in seq), [(b, v.changes()) for b, v in seq]
     assert any(v.changes() for _, v in seq)
+
+
+SPENT = """
+    def spin(n):
+        total = 0
+        for i in range(n):
+            total += i
+        return total
+
+    def late(x):
+        if x > 0:
+            return "positive"
+        return "other"
+    """
+SPENT_TESTS = """
+    from mod import late, spin
+
+    def test_a_spends_then_reaches_late():
+        assert spin(50) == 1225
+        assert late(1) == "positive"
+
+    def test_b_again():
+        assert spin(3) == 3
+        assert late(0) == "other"
+    """
+
+
+@pytest.mark.parametrize("python,backend", backends())
+def test_past_the_visit_budget_blocks_still_reach_the_spectrum_and_the_next_test_is_traced_again(
+        tmp_path, python, backend):
+    """Once a test's visits are spent, later blocks only join its spectrum (under sys.monitoring their
+    leaders DISABLE themselves); the next test is traced in full, those leaders re-armed."""
+    seg, res = run(tmp_path, SPENT, SPENT_TESTS, python=python, budgets={"max_visits_per_test": 16})
+    assert res.backend == ("sys.monitoring" if backend == "monitoring" else "sys.settrace"), res.backend_reason
+    first = next(t for t in res.traces if t.endswith("test_a_spends_then_reaches_late"))
+    second = next(t for t in res.traces if t.endswith("test_b_again"))
+    positive = seg.block_at(10).id  # `return "positive"`: reached only after the budget is spent
+    assert positive in res.spectra[first]
+    assert positive not in {b for b, _ in res.traces[first]}
+    assert "visits" in res.gaps[first].truncated and res.gaps[first].not_recorded > 0
+    body = seg.block_at(5).id  # `total += i`, spent in the first test
+    assert [v.after["total"] for b, v in res.traces[second] if b == body] == ["0", "1", "3"]
+    assert seg.block_at(11).id in {b for b, _ in res.traces[second]}  # `return "other"`, recorded
+    assert not res.trace_note(second)
