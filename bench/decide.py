@@ -461,6 +461,27 @@ def write_prior(rows: list[dict], sources: list[str]) -> dict[str, Any]:
     return prior
 
 
+def score(path: str, prior: dict[str, Any], precisions: list[float]) -> dict[str, Any]:
+    """A held-out sample's suggestions (bench/repair.py's jsonl) re-scored with ``prior``, without re-running
+    it: per program the best-scored suggestion that clears the knob's threshold and no hold is shown (as
+    decide() shows one fix per bug). The features are the engine's, so a refit can be judged on a sample
+    that neither the fit nor its calibration saw."""
+    rows = load(path)
+    preds = predict(prior, rows)
+    out: dict[str, Any] = {"programs": len({r["group"] for r in rows})}
+    for precision in precisions:
+        at = D.threshold(precision, prior)
+        best: dict[str, tuple[float, dict]] = {}
+        for r, p in zip(rows, preds):
+            if p >= at and p > best.get(r["group"], (0.0, {}))[0]:
+                best[r["group"]] = (p, r)
+        shown = [r for _, r in best.values()]
+        correct = sum(r["correct"] for r in shown)
+        out[str(precision)] = {"threshold": round(at, 4), "shown": len(shown), "correct": correct,
+                               "precision": round(correct / len(shown), 4) if shown else None}
+    return out
+
+
 def _pyrepr(obj: Any) -> str:
     s = json.dumps(obj, indent=4, sort_keys=True)
     return s.replace("true", "True").replace("false", "False").replace("null", "None")
@@ -471,6 +492,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", action="append", default=None,
                     help="suggestions JSONL, repeatable (default: the corpus rows and the real-project rows)")
     ap.add_argument("--fit", action="store_true", help="refit server/tracefix/decide_prior.py on the data")
+    ap.add_argument("--score", action="append", default=[], metavar="FILE",
+                    help="also re-score a held-out sample's suggestions (bench/repair.py --suggestions) with the "
+                         "shipped (or just refitted) prior; repeatable")
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--no-plot", action="store_true")
     args = ap.parse_args(argv)
@@ -485,7 +509,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {args.data} have too few programs or correct suggestions to calibrate", file=sys.stderr)
         return 2
     default = Settings().precision
-    precisions = sorted({0.5, 0.7, 0.8, 0.85, default, 0.95, 0.99})
+    precisions = sorted({0.5, 0.7, 0.8, 0.85, 0.9, default, 0.95, 0.99})
     cv = evaluate(rows, precisions)
     result: dict[str, Any] = {
         "data": [os.path.relpath(path, ROOT) for path in args.data],
@@ -501,13 +525,15 @@ def main(argv: list[str] | None = None) -> int:
         prior = write_prior(rows, args.data)
         result["shipped_prior"] = {"fitted_on": prior["fitted_on"], "weights": prior["weights"],
                                    "threshold_at_default": D.threshold(default, prior)}
+    shipped = prior if args.fit else D.PRIOR
+    result["held_out"] = {os.path.relpath(path, ROOT): score(path, shipped, precisions) for path in args.score}
     result["session"] = simulate(rows, default, args.seeds)
     # The equal-recall comparison: show-if-validated thinned at random to the model's recall keeps
     # its precision, so "better at equal recall" = the model's precision above the baseline's.
     at = cv["knob"][str(default)]
     base = cv["baselines"]["show_if_validated"]
     result["targets"] = {
-        "precision_at_default_ge_0.90": at["precision"] is not None and at["precision"] >= 0.90,
+        "precision_at_default_ge_knob": at["precision"] is not None and at["precision"] >= default,
         "recall_at_default_ge_0.70": at["recall"] >= 0.70,
         "precision_above_show_if_validated_at_equal_recall":
             at["precision"] is not None and base["precision"] is not None and at["precision"] > base["precision"],
@@ -552,6 +578,10 @@ def _table(r: dict[str, Any]) -> None:
             x = s[user][kind]
             print(f"{user + ' / ' + kind:32} {_fmt(x['precision']):>9}   "
                   + " ".join(_fmt(v) for v in x["precision_per_50_events"]))
+    for name, sample in r.get("held_out", {}).items():
+        print(f"held-out {name} ({sample['programs']} programs), shown / correct / precision per knob: "
+              + "  ".join(f"{k}: {v['shown']}/{v['correct']}/{_fmt(v['precision'])}"
+                          for k, v in sample.items() if k != "programs"))
     print("\ntargets:", ", ".join(f"{k}={'yes' if v else 'NO'}" for k, v in r["targets"].items()))
     print(f"wrote {os.path.relpath(OUT_JSON, ROOT)}")
 

@@ -23,7 +23,8 @@ origin and the label `correct`) for the decide stage.
 
 Usage: .venv/bin/python bench/repair.py [--sample N] [--limit N] [--seed S] [--budget SECONDS]
                                         [--source humaneval|refactory] [--no-baseline] [--exclude-sample N]
-                                        [--exclude-fit] [--no-switch] [--no-replace]
+                                        [--exclude-fit] [--exclude-from FILE ...] [--programs-from FILE]
+                                        [--no-switch] [--no-replace]
 """
 from __future__ import annotations
 
@@ -227,6 +228,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="also leave out every program with a row in bench/results/decide_suggestions.jsonl "
                          "(what the decide model was fitted on): with --exclude-sample 40 and another --seed, a "
                          "second evaluation sample")
+    ap.add_argument("--exclude-from", type=Path, action="append", default=[], metavar="FILE",
+                    help="leave out the programs of an earlier run (its repair.json or suggestions .jsonl); "
+                         "repeatable: keeps a new sample apart from every sample already looked at")
+    ap.add_argument("--programs-from", type=Path, metavar="FILE",
+                    help="run exactly the programs of an earlier run (its repair.json or suggestions .jsonl), "
+                         "e.g. to re-measure a sample whose --exclude-fit selection has since moved")
     ap.add_argument("--out", type=Path, default=RESULTS / "repair.json")
     ap.add_argument("--suggestions", type=Path, default=RESULTS / "repair_suggestions.jsonl")
     args = ap.parse_args(argv)
@@ -244,8 +251,11 @@ def main(argv: list[str] | None = None) -> int:
         held = {p["id"] for p in select(corpus, args.exclude_sample, 0, 1)}
         corpus = [p for p in corpus if p["id"] not in held]
     if args.exclude_fit:
-        fitted = {json.loads(line)["program"] for line in (RESULTS / "decide_suggestions.jsonl").open()}
-        corpus = [p for p in corpus if p["id"] not in fitted]
+        corpus = [p for p in corpus if p["id"] not in program_ids(RESULTS / "decide_suggestions.jsonl")]
+    for path in args.exclude_from:
+        corpus = [p for p in corpus if p["id"] not in program_ids(path)]
+    if args.programs_from:
+        corpus = [p for p in corpus if p["id"] in program_ids(args.programs_from)]
     programs = select(corpus, args.sample, args.limit, args.seed, args.source)
     settings = Settings(repair_seconds=args.budget)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -262,6 +272,14 @@ def main(argv: list[str] | None = None) -> int:
             report(rows, args, settings, argv, t0, complete=False)
     report(rows, args, settings, argv, t0, complete=True)
     return 0
+
+
+def program_ids(path: Path) -> set[str]:
+    """The program ids of an earlier run: a repair.json's ``programs`` or a suggestions file's lines."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".jsonl":
+        return {json.loads(line)["program"] for line in text.splitlines() if line.strip()}
+    return {row["id"] for row in json.loads(text)["programs"]}
 
 
 def report(rows: list[dict], args, settings, argv, t0: float, complete: bool) -> None:

@@ -2,7 +2,7 @@
 # corpus programs outside bench-repair's evaluation sample (decide-rows) and real projects with half of
 # each suite held back (bench/projects.py writes bench/results/projects_suggestions.jsonl).
 .PHONY: bench-decide fit-decide decide-rows
-DECIDE_ROWS_ARGS ?= --sample 120 --seed 5
+DECIDE_ROWS_ARGS ?= --sample 320 --seed 5 --exclude-from bench/results/repair_second_sample80.json
 
 decide-rows: $(STAMP)
 	$(BIN)/python bench/repair.py $(DECIDE_ROWS_ARGS) --exclude-sample 40 --no-baseline \

@@ -63,6 +63,19 @@ def test_human_output_shows_trace_top_block_and_fix(tmp_path):
     assert "+    if score >= 90:" in out
 
 
+def test_a_fix_held_at_the_knob_is_named_in_one_line(tmp_path):
+    """At a knob no fix reaches, the human output names the best validated fix, its re-run and why it was held,
+    and shows no diff; at 0 the same fix is shown as a suggestion."""
+    shutil.copytree(EXAMPLES, tmp_path / "ex")
+    held = debug(str(tmp_path / "ex" / "stats.py"), "--color", "never", "--precision", "1")
+    assert held.returncode == 1
+    line = next(x for x in held.stdout.splitlines() if x.startswith("Held back: "))
+    assert "Use `len(values)` instead of `len(values) - 1` (re-run: 5/5 tests pass)" in line and "--all" in line
+    assert "Suggested fix" not in held.stdout and "+++ b/stats.py" not in held.stdout
+    shown = debug(str(tmp_path / "ex" / "stats.py"), "--color", "never", "--precision", "0")
+    assert "Suggested fix: Use `len(values)`" in shown.stdout and "Held back: " not in shown.stdout
+
+
 def test_passing_file_exits_zero(tmp_path):
     (tmp_path / "ok.py").write_text("def one():\n    return 1\n\ndef test_one():\n    assert one() == 1\n")
     done = debug(str(tmp_path / "ok.py"), "--json")

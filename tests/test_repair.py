@@ -257,6 +257,54 @@ def test_overfitting_guards_flag_an_edit_that_special_cases_the_failing_input(tm
     assert fixed.features["passing_drift"] == 1.0 and cheated.features["passing_drift"] == 0.0
 
 
+def test_an_edit_that_makes_an_operation_do_nothing_is_flagged_and_held(tmp_path):
+    """he102-s2 of the held-out repair sample: `return y - 1` → `return y - 0` passed the visible tests and failed
+    the hidden ones. The guard flags it on a real child run; decide() holds it at the default knob."""
+    from tracefix import childrun, decide, discover, segment
+    from tracefix.localize import failures
+    from tracefix.model import Validation
+    from tracefix.repair.candidate import Candidate
+    from tracefix.repair.overfit import overfitting
+    from tracefix.repair.search import Outcome
+
+    path = write(tmp_path, "even.py", """\
+        def biggest_even(x, y):
+            if y % 3 == 0:
+                return y
+            return y - 1
+
+
+        def test_even():
+            assert biggest_even(2, 12) == 12
+        """)
+    text = path.read_text()
+    seg = segment.segment(text)
+    tests = discover.discover(str(path), text)
+    base = childrun.run_tests(str(path), text, seg, tests, SETTINGS)
+    facts = failures(seg, base, text)
+
+    def guard(new_text):
+        cand = Candidate(0, len(text), new_text, "test", 1, "", "", "", 1.0, new_text=new_text)
+        return overfitting(str(path), text, seg, tests, base, Outcome(cand, Validation([], [], 0, 0), base), facts,
+                           SETTINGS, None, threading.Event(), float("inf"))
+
+    disguised, honest = guard(text.replace("y - 1", "y - 0")), guard(text.replace("y % 3", "y % 2"))
+    assert disguised.features["no_op"] and not honest.features["no_op"]
+    assert decide.hold_reason(disguised.features) == decide.NO_OP and decide.hold_reason(honest.features) is None
+
+
+@pytest.mark.parametrize("before, after, no_op", [
+    ("y - 1", "y - 0", True), ("n * 2", "n * 1", True), ("2 + n", "0 + n", True), ("x / 2.0", "x / 1.0", True),
+    ("i += 1", "i += 0", True), ("x ** 2", "x ** 1", True), ("1 - x", "0 - x", False),
+    ("x + 1", "x + True", False), ("x - 0", "x - 0", False), ("n // 2", "n // 3", False)])
+def test_no_op_operands(before, after, no_op):
+    import ast
+
+    from tracefix.repair.overfit import _no_ops
+
+    assert (_no_ops(ast.parse(after)) > _no_ops(ast.parse(before))) is no_op
+
+
 def test_neighbouring_inputs_show_a_fix_that_raises_outside_the_failing_input(tmp_path):
     from tracefix.repair import neighbours
 

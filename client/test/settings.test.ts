@@ -28,7 +28,7 @@ test('bad values fall back to defaults with one problem each', () => {
   );
   assert.equal(settings.runOn, 'save');
   assert.equal(settings.timeoutSeconds, 30);
-  assert.equal(settings.precision, 0.9);
+  assert.equal(settings.precision, 0.95);
   assert.equal(settings.interpreter, '');
   assert.equal(settings.llm.apiKeyEnvVar, 'OPENAI_API_KEY');
   assert.equal(problems.length, 5);

@@ -8,7 +8,8 @@ A cascade, cheapest first:
   2. not validated (fixes no failing test, or breaks a passing one) → never shown;
   2b. held, unless the knob is at 0: ambiguous (another validated fix in another block also
      leaves no test failing: the tests do not say which one is meant), the fix removes
-     statements (passing the tests by deleting code is the classic overfit), or it makes a
+     statements or hides a deletion in a neutral operand, `y - 0` (passing the tests by deleting
+     code is the classic overfit), or it makes a
      statement that raised every time it ran unreachable without changing it (a detour);
   3. P(correct and accepted) from a small Bayesian logistic model over the suggestion's
      features and the user's own acceptance rate for this operator kind;
@@ -41,7 +42,14 @@ TYPING_MS = 600  # an edit younger than this means the user is still typing
 FEATURES = ("bias", "all_pass", "fixed_frac", "log_tests", "log_lines", "log_tokens", "top_block",
             "inv_rank", "llm", "agreement", "op_prior", "user_op",
             # Overfitting guards (repair/overfit.py): signs a fix passes the visible tests without being right.
-            "drift", "deletes", "const_return", "test_literal", "multi_edit", "nb_changed", "nb_errors", "rival")
+            "drift", "deletes", "const_return", "test_literal", "multi_edit", "nb_changed", "nb_errors", "rival",
+            # How much the tests pin the fix down: a comparison or ±1 tweak that at most two failing tests vouch
+            # for, a fix that changes the result on few of the failing call's neighbours (it matters only right at
+            # the failing input), how many passing tests still pass with it, how many failing tests it fixes, and
+            # whether another fix of the same block passes too but computes something else (repair's alternatives).
+            "thin_boundary", "narrow", "log_passing", "log_fixed", "alternative")
+BOUNDARY_OPERATORS = ("comparison", "off_by_one")
+NARROW = 0.25  # share of neighbouring inputs whose result the fix changes, at or below which it is "narrow"
 # Prior variance of each weight around the corpus fit: small where the corpus speaks for
 # every user, large for the user's own history, which only this user can inform.
 PRIOR_VAR = {name: 0.1 for name in FEATURES} | {"bias": 0.5, "user_op": 1.0, "op_prior": 0.3}
@@ -95,6 +103,8 @@ def validated(s: Suggestion) -> tuple[bool, str]:
 
 AMBIGUOUS = "another fix, in another block, also makes every failing test pass: the tests do not say which is meant"
 DELETES = "the fix removes code; passing the tests by deleting code is rarely the fix meant"
+NO_OP = ("the fix turns an operation into one that does nothing (like `y - 0`): that removes the operation in "
+         "disguise, and is rarely the fix meant")
 SKIPS_CRASH = ("the fix leaves the statement that raised as it is and makes it unreachable: it routes around "
                "the broken code instead of repairing it")
 
@@ -102,13 +112,16 @@ SKIPS_CRASH = ("the fix leaves the statement that raised as it is and makes it u
 def hold_reason(features: dict[str, Any]) -> str | None:
     """Why a validated fix is held whatever its score: rival fixes (repair's ``rivals``; abstaining beats
     a coin toss between two places) or a fix that removes statements (0 of 3 such fixes were right in the
-    benchmarks, too few for the model to learn a weight), or a fix that makes a statement which raised
-    every time it ran unreachable instead of changing it (``skips_crash``: the wrong fix of a real
-    project's `(None,) // n` was a flipped `if` in front of it)."""
+    benchmarks, too few for the model to learn a weight) or hides a deletion in a neutral operand
+    (``no_op``: `y - 1` → `y - 0` passed a held-out program's visible tests and failed its hidden ones), or a
+    fix that makes a statement which raised every time it ran unreachable instead of changing it
+    (``skips_crash``: the wrong fix of a real project's `(None,) // n` was a flipped `if` in front of it)."""
     if _num(features, "rivals") > 0:
         return AMBIGUOUS
     if features.get("deletes_code"):
         return DELETES
+    if features.get("no_op"):
+        return NO_OP
     if features.get("skips_crash"):
         return SKIPS_CRASH
     return None
@@ -180,6 +193,11 @@ def vector(features: dict[str, Any], user: tuple[int, int] = (0, 0),
         _num(features, "neighbour_changed"),
         _num(features, "neighbour_errors"),
         1.0 if _num(features, "rivals") > 0 else 0.0,
+        1.0 if str(features.get("operator")) in BOUNDARY_OPERATORS and fixed <= 2 else 0.0,
+        1.0 if features.get("neighbour_changed") is not None and _num(features, "neighbour_changed") <= NARROW else 0.0,
+        math.log1p(max(0.0, passed - fixed)),
+        math.log1p(fixed),
+        1.0 if _num(features, "alternatives") > 0 else 0.0,
     ]
 
 

@@ -82,12 +82,24 @@ def human(report: Report, color: bool = False, show_all: bool = False) -> str:
         for line in sug.diff.splitlines():
             out.append("  " + (s.green(line) if line.startswith("+") and not line.startswith("+++")
                                else s.red(line) if line.startswith("-") and not line.startswith("---") else line))
-    hidden = len(report.suggestions) - len(shown)
+    hidden = [x for x in report.suggestions if x not in shown]
     if hidden:
-        out.append(s.dim(f"\n{hidden} more suggestion(s) held back as not confident enough (--all shows them)."))
+        out.append(s.dim("\n" + _held_note(hidden, bool(shown))))
     if report.failing and not report.suggestions and report.blocks:
         out.append(s.dim("\nNo validated fix found."))
     return "\n".join(out) + "\n"
+
+
+def _held_note(hidden: list, any_shown: bool) -> str:
+    """One line on what was held. With nothing shown it names the best validated fix and why it was held:
+    the user asked for this run, so the fix the precision knob kept from interrupting them is worth a line."""
+    best = next((x for x in hidden if x.validation is not None and x.validation.fixed), None)
+    if best is None or any_shown:
+        return f"{len(hidden)} more suggestion(s) held back as not confident enough (--all shows them)."
+    v = best.validation
+    more = f" and {len(hidden) - 1} more" if len(hidden) > 1 else ""
+    return (f"Held back: {best.title} (re-run: {v.passed}/{v.total} tests pass): {best.reason}. "
+            f"--all shows it{more}; a lower --precision shows such fixes.")
 
 
 def _trace_lines(report: Report, test_id: str, blocks: dict, s: _Style) -> list[str]:

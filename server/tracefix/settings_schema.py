@@ -59,7 +59,7 @@ SETTINGS: tuple[Setting, ...] = (
             "wall-clock limit in seconds for one child run; the run is killed after it", minimum=0.5, maximum=600,
             vscode="Wall-clock limit in seconds for one traced test run; the run is killed after it.",
             cli="--timeout"),
-    Setting("precision", "precision", "number", 0.9,
+    Setting("precision", "precision", "number", 0.95,
             "how sure tracefix must be before it shows a fix: higher shows fewer, surer fixes",
             minimum=0.0, maximum=1.0,
             vscode="How sure Tracefix must be before it shows a fix (0 to 1). Higher shows fewer, surer fixes; "

@@ -30,7 +30,7 @@ export const DEFAULTS: TracefixSettings = {
   interpreter: '',
   runOn: 'save',
   timeoutSeconds: 30,
-  precision: 0.9,
+  precision: 0.95,
   maxTests: 300,
   testPaths: [],
   llm: { baseUrl: '', model: '', apiKeyEnvVar: 'OPENAI_API_KEY' },

@@ -27,7 +27,7 @@ from tracefix.model import RunResult, ScoredBlock, Segmentation, Suggestion, Tes
 from tracefix.repair.combine import complementary, merged
 from tracefix.repair.context import Context
 from tracefix.repair.generate import candidates
-from tracefix.repair.overfit import Baseline, overfitting
+from tracefix.repair.overfit import Baseline, Guard, overfitting
 from tracefix.repair.search import Mutant, Outcome, search
 from tracefix.repair.replace import replacements
 from tracefix.repair.switch import switches
@@ -90,6 +90,7 @@ def repair_and_rank(path: str, text: str, seg: Segmentation, tests: list[TestCas
     ranked = rerank(blocks, mutants, failing, passing, switched, replaced)
     for o, g in zip(outcomes, guards):
         g.features["rivals"] = rivals(o, outcomes)
+        g.features["alternatives"] = alternatives(o, g, outcomes, guards)
         # Where the edit sits in the ranking the candidate runs produced, before the best fix's block
         # is promoted below: that promotion is the fix's own claim, not evidence for it.
         g.features["block_rank"] = edit_rank(ranked, seg, text, o)
@@ -110,6 +111,18 @@ def rivals(outcome: Outcome, outcomes: list[Outcome]) -> int:
         return 0
     return sum(1 for o in outcomes
                if o is not outcome and _all_pass(o) and o.candidate.block != outcome.candidate.block)
+
+
+def alternatives(outcome: Outcome, guard: Guard, outcomes: list[Outcome], guards: list[Guard]) -> int:
+    """Other fixes of the same block that also leave no test failing and compute something else on the
+    failing call's neighbouring inputs (or could not be compared there): the tests pass either way, so they
+    do not say which is meant (a decide feature). Fixes that agree on every neighbour (`a < b`, `b > a`) are
+    one fix."""
+    if not _all_pass(outcome):
+        return 0
+    return sum(1 for o, g in zip(outcomes, guards)
+               if o is not outcome and _all_pass(o) and o.candidate.block == outcome.candidate.block
+               and (g.tokens is None or guard.tokens is None or g.tokens != guard.tokens))
 
 
 def edit_rank(ranked: list[ScoredBlock], seg: Segmentation, text: str, outcome: Outcome) -> int:

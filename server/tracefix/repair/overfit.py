@@ -6,6 +6,8 @@ gives such an edit away, each measured and handed to the decide model as a featu
                    the original did (their traces are compared); a fix for the failing input
                    should leave what the passing tests compute alone;
   * deletes_code   the edit removes statements;
+  * no_op          the edit turns an operation into one that does nothing (`y - 1` → `y - 0`, `n * 2` → `n * 1`):
+                   a deletion in disguise, which nobody would write as the fix;
   * const_return   the edit adds a `return <constant>`;
   * test_literals  the edit brings in literal values the failing tests used (`if n == 7:`);
   * neighbour_changed / neighbour_errors  on inputs next to the failing test's arguments, how often
@@ -38,6 +40,7 @@ GRACE_S = 5.0  # the trace comparison may run this long past the search budget
 @dataclass
 class Guard:
     features: dict = field(default_factory=dict)
+    tokens: list[str] | None = None  # the patched function's results on the failing call's neighbours
 
     @property
     def suspect(self) -> int:
@@ -68,8 +71,10 @@ def overfitting(path: str, text: str, seg: Segmentation, tests: list[TestCase], 
     new_text = outcome.candidate.new_text
     old_tree, new_tree = _parse(text), _parse(new_text)
     features: dict = {}
+    tokens = None
     if old_tree is not None and new_tree is not None:
         features["deletes_code"] = _statements(new_tree) < _statements(old_tree)
+        features["no_op"] = _no_ops(new_tree) > _no_ops(old_tree)
         features["const_return"] = _constant_returns(new_tree) > _constant_returns(old_tree)
         features["test_literals"] = len(_new_literals(old_tree, new_tree) & _test_values(run, failures))
     if _affordable(run, cancel, deadline):
@@ -81,10 +86,10 @@ def overfitting(path: str, text: str, seg: Segmentation, tests: list[TestCase], 
             features["skips_crash"] = skips_crash(text, new_text, run, *patched, failures)
     if base is not None and base.tokens and not cancel.is_set() and time.monotonic() < deadline + GRACE_S:
         # One untraced run of a single doctest: cheap whatever the suite's size.
-        patched = neighbours.tokens(path, new_text, base.call, settings, python, cancel)
-        if patched is not None:
-            features.update(neighbours.compare(base.tokens, patched))
-    return Guard(features)
+        tokens = neighbours.tokens(path, new_text, base.call, settings, python, cancel)
+        if tokens is not None:
+            features.update(neighbours.compare(base.tokens, tokens))
+    return Guard(features, tokens)
 
 
 def _affordable(run: RunResult, cancel: threading.Event, deadline: float) -> bool:
@@ -175,6 +180,30 @@ def _parse(text: str) -> ast.Module | None:
 
 def _statements(tree: ast.AST) -> int:
     return sum(1 for n in ast.walk(tree) if isinstance(n, ast.stmt))
+
+
+# The neutral operand of each operator, and whether it may stand on the left too (`0 + x`, `1 * x`).
+_NEUTRAL = {ast.Add: (0, True), ast.Sub: (0, False), ast.Mult: (1, True), ast.Div: (1, False),
+            ast.FloorDiv: (1, False), ast.Pow: (1, False), ast.LShift: (0, False), ast.RShift: (0, False),
+            ast.BitOr: (0, True), ast.BitXor: (0, True)}
+
+
+def _no_ops(tree: ast.AST) -> int:
+    """Binary operations and augmented assignments with a neutral operand: `x - 0`, `1 * x`, `i += 0`."""
+    count = 0
+    for n in ast.walk(tree):
+        if isinstance(n, ast.BinOp):
+            neutral, either = _NEUTRAL.get(type(n.op), (None, False))
+            count += _is_number(n.right, neutral) or (either and _is_number(n.left, neutral))
+        elif isinstance(n, ast.AugAssign):
+            count += _is_number(n.value, _NEUTRAL.get(type(n.op), (None, False))[0])
+    return count
+
+
+def _is_number(node: ast.AST, value) -> bool:
+    """An int or float literal equal to ``value`` (never True/False: `x + True` is no neutral operand)."""
+    return (value is not None and isinstance(node, ast.Constant) and type(node.value) in (int, float)
+            and node.value == value)
 
 
 def _constant_returns(tree: ast.AST) -> int:

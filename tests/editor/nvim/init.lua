@@ -4,7 +4,7 @@
 -- attaches to the same `tracefix serve`.
 -- TRACEFIX_CMD is a JSON list (the test passes the venv's python); default: `tracefix serve`.
 local cmd = { "tracefix", "serve" }
-local precision = tonumber(os.getenv("TRACEFIX_PRECISION") or "0.9")  -- the test lowers it
+local precision = tonumber(os.getenv("TRACEFIX_PRECISION") or "0.95")  -- the test lowers it
 if os.getenv("TRACEFIX_CMD") then
   cmd = vim.json.decode(os.getenv("TRACEFIX_CMD"))
 end

@@ -3,7 +3,7 @@
 -- run by tests/editor/test_neovim.py.
 -- TRACEFIX_CMD is a JSON list (the test passes the venv's python); default: `tracefix serve`.
 local cmd = { "tracefix", "serve" }
-local precision = tonumber(os.getenv("TRACEFIX_PRECISION") or "0.9")  -- the test lowers it
+local precision = tonumber(os.getenv("TRACEFIX_PRECISION") or "0.95")  -- the test lowers it
 if os.getenv("TRACEFIX_CMD") then
   cmd = vim.fn.json_decode(os.getenv("TRACEFIX_CMD"))
 end
