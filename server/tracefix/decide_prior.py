@@ -1,6 +1,6 @@
 """Prior of the decide model. Written by `python bench/decide.py --fit`; do not edit by hand.
 
-weights: MAP logistic regression (Gaussian prior, variance 0.25) on the validated suggestions of the
+weights: MAP logistic regression (Gaussian prior, variance 1.0) on the validated suggestions of the
 corpus (label = passes the hidden tests) and of real projects (label = the whole suite passes);
 operators: per-operator (correct, validated) counts;
 calibration: [precision target, lowest threshold reaching it] from 5-fold out-of-fold predictions.
@@ -14,207 +14,207 @@ PRIOR = {
         ],
         [
             0.5,
-            0.0967
+            0.0371
         ],
         [
             0.51,
-            0.105
+            0.0407
         ],
         [
             0.52,
-            0.1109
+            0.0464
         ],
         [
             0.53,
-            0.1149
+            0.0506
         ],
         [
             0.54,
-            0.1236
+            0.054
         ],
         [
             0.55,
-            0.1266
+            0.0563
         ],
         [
             0.56,
-            0.1314
+            0.0579
         ],
         [
             0.57,
-            0.136
+            0.0614
         ],
         [
             0.58,
-            0.1379
+            0.064
         ],
         [
             0.59,
-            0.144
+            0.0676
         ],
         [
             0.6,
-            0.1502
+            0.074
         ],
         [
             0.61,
-            0.1566
+            0.076
         ],
         [
             0.62,
-            0.1631
+            0.0767
         ],
         [
             0.63,
-            0.164
+            0.0822
         ],
         [
             0.64,
-            0.1667
+            0.0855
         ],
         [
             0.65,
-            0.1758
+            0.0887
         ],
         [
             0.66,
-            0.1803
+            0.0919
         ],
         [
             0.67,
-            0.1843
+            0.0961
         ],
         [
             0.68,
-            0.1877
+            0.1031
         ],
         [
             0.69,
-            0.1918
+            0.1053
         ],
         [
             0.7,
-            0.2021
+            0.1084
         ],
         [
             0.71,
-            0.2054
+            0.1156
         ],
         [
             0.72,
-            0.2106
+            0.1176
         ],
         [
             0.73,
-            0.2138
+            0.1223
         ],
         [
             0.74,
-            0.2184
+            0.1242
         ],
         [
             0.75,
-            0.2203
+            0.1253
         ],
         [
             0.76,
-            0.2297
+            0.1356
         ],
         [
             0.77,
-            0.2322
+            0.1392
         ],
         [
             0.78,
-            0.234
+            0.1518
         ],
         [
             0.79,
-            0.2373
+            0.1559
         ],
         [
             0.8,
-            0.2587
+            0.1603
         ],
         [
             0.81,
-            0.2599
+            0.165
         ],
         [
             0.82,
-            0.2635
+            0.1737
         ],
         [
             0.83,
-            0.271
+            0.1827
         ],
         [
             0.84,
-            0.2811
+            0.1881
         ],
         [
             0.85,
-            0.2996
+            0.2205
         ],
         [
             0.86,
-            0.3018
+            0.229
         ],
         [
             0.87,
-            0.3281
+            0.2612
         ],
         [
             0.88,
-            0.3445
+            0.2742
         ],
         [
             0.89,
-            0.3611
+            0.3601
         ],
         [
             0.9,
-            0.567
+            0.4006
         ],
         [
             0.91,
-            0.7156
+            0.7462
         ],
         [
             0.92,
-            0.747
+            0.785
         ],
         [
             0.93,
-            0.7607
+            0.8039
         ],
         [
             0.94,
-            0.7767
+            0.8227
         ],
         [
             0.95,
-            0.7854
+            0.8286
         ],
         [
             0.96,
-            0.7948
+            0.8401
         ],
         [
             0.97,
-            0.7981
+            0.8486
         ],
         [
             0.98,
-            0.8038
+            0.8542
         ],
         [
             0.99,
-            0.8146
+            0.8679
         ],
         [
             0.995,
-            1.0
+            0.8685
         ],
         [
             1.0,
@@ -388,28 +388,29 @@ PRIOR = {
     "overall_rate": 0.4806,
     "weights": {
         "agreement": 0.0,
-        "all_pass": 2.9083,
-        "alternative": -0.3015,
-        "bias": -1.227,
-        "const_return": 0.1913,
-        "deletes": 0.0126,
-        "drift": 0.1779,
-        "fixed_frac": 1.2597,
-        "inv_rank": -0.153,
+        "all_pass": 4.0223,
+        "alternative": -0.9842,
+        "bias": -1.8337,
+        "const_return": 0.4066,
+        "deletes": 0.0881,
+        "drift": 0.482,
+        "fixed_frac": 1.6569,
+        "inv_rank": -0.1871,
         "llm": 0.0,
-        "log_fixed": 0.0702,
-        "log_lines": -0.6811,
-        "log_passing": 0.1202,
-        "log_tokens": -0.3684,
-        "multi_edit": 0.1942,
-        "narrow": -0.5732,
-        "nb_changed": -0.6536,
-        "nb_errors": -0.0066,
-        "op_prior": 0.409,
-        "rival": -0.2292,
-        "test_literal": -0.0323,
-        "thin_boundary": -0.5356,
-        "top_block": 0.2218,
+        "log_fixed": 0.0071,
+        "log_lines": -0.8786,
+        "log_passing": 0.1833,
+        "log_tokens": -0.2172,
+        "many_fixed": 0.3918,
+        "multi_edit": 0.4833,
+        "narrow": -0.9275,
+        "nb_changed": -1.1538,
+        "nb_errors": -0.0018,
+        "op_prior": 0.5352,
+        "rival": -0.7006,
+        "test_literal": 0.0104,
+        "thin_boundary": -0.746,
+        "top_block": 0.1566,
         "user_op": 1.0
     }
 }
