@@ -250,12 +250,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.exclude_sample:
         held = {p["id"] for p in select(corpus, args.exclude_sample, 0, 1)}
         corpus = [p for p in corpus if p["id"] not in held]
+    excluded = set().union(*(program_ids(path) for path in args.exclude_from))
     if args.exclude_fit:
-        corpus = [p for p in corpus if p["id"] not in program_ids(RESULTS / "decide_suggestions.jsonl")]
-    for path in args.exclude_from:
-        corpus = [p for p in corpus if p["id"] not in program_ids(path)]
+        excluded |= program_ids(RESULTS / "decide_suggestions.jsonl")
+    corpus = [p for p in corpus if p["id"] not in excluded]
     if args.programs_from:
-        corpus = [p for p in corpus if p["id"] in program_ids(args.programs_from)]
+        wanted = program_ids(args.programs_from)
+        corpus = [p for p in corpus if p["id"] in wanted]
     programs = select(corpus, args.sample, args.limit, args.seed, args.source)
     settings = Settings(repair_seconds=args.budget)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -275,13 +275,14 @@ def test_an_edit_that_makes_an_operation_do_nothing_is_flagged_and_held(tmp_path
 
 
         def test_even():
-            assert biggest_even(2, 12) == 12
+            assert biggest_even(2, 14) == 14
         """)
     text = path.read_text()
     seg = segment.segment(text)
     tests = discover.discover(str(path), text)
     base = childrun.run_tests(str(path), text, seg, tests, SETTINGS)
     facts = failures(seg, base, text)
+    assert facts, "the test fails on the original"
 
     def guard(new_text):
         cand = Candidate(0, len(text), new_text, "test", 1, "", "", "", 1.0, new_text=new_text)
@@ -291,6 +292,51 @@ def test_an_edit_that_makes_an_operation_do_nothing_is_flagged_and_held(tmp_path
     disguised, honest = guard(text.replace("y - 1", "y - 0")), guard(text.replace("y % 3", "y % 2"))
     assert disguised.features["no_op"] and not honest.features["no_op"]
     assert decide.hold_reason(disguised.features) == decide.NO_OP and decide.hold_reason(honest.features) is None
+
+
+def test_alternatives_count_same_block_fixes_that_compute_something_else(tmp_path):
+    """`y % 7` passes the one test as `y % 2` does but returns 15 for y = 16 where `y % 2` returns 16: an
+    alternative. `0 == y % 2` agrees with `y % 2` on every neighbouring input: the same fix, not counted."""
+    from tracefix import childrun, discover, segment
+    from tracefix.localize import failures
+    from tracefix.model import Validation
+    from tracefix.repair import alternatives
+    from tracefix.repair.candidate import Candidate
+    from tracefix.repair.overfit import Baseline, overfitting
+    from tracefix.repair.search import Outcome
+
+    path = write(tmp_path, "even.py", """\
+        def biggest_even(x, y):
+            if y % 3 == 0:
+                return y
+            return y - 1
+
+
+        def test_even():
+            assert biggest_even(2, 14) == 14
+        """)
+    text = path.read_text()
+    seg = segment.segment(text)
+    tests = discover.discover(str(path), text)
+    base = childrun.run_tests(str(path), text, seg, tests, SETTINGS)
+    facts = failures(seg, base, text)
+    baseline = Baseline.measure(str(path), text, base, facts, SETTINGS, None, threading.Event())
+    assert baseline.tokens, "the failing call's neighbours could not be run"
+
+    def fix(new_text):
+        cand = Candidate(0, len(text), new_text, "test", 2, "", "", "", 1.0, new_text=new_text, block="B")
+        run = childrun.run_tests(str(path), new_text, segment.segment(new_text), tests, SETTINGS)
+        outcome = Outcome(cand, Validation([], [], 0, 0), run)
+        return outcome, overfitting(str(path), text, seg, tests, base, outcome, facts, SETTINGS, None,
+                                    threading.Event(), float("inf"), baseline)
+
+    (right, g_right), (other, g_other), (same, g_same) = fixes = [
+        fix(text.replace("y % 3 == 0", change)) for change in ("y % 2 == 0", "y % 7 == 0", "0 == y % 2")]
+    outcomes, guards = [o for o, _ in fixes], [g for _, g in fixes]
+    assert g_right.tokens == g_same.tokens != g_other.tokens
+    assert alternatives(right, g_right, outcomes, guards) == 1
+    assert alternatives(other, g_other, outcomes, guards) == 2
+    assert alternatives(right, g_right, [right, same], [g_right, g_same]) == 0
 
 
 @pytest.mark.parametrize("before, after, no_op", [

@@ -82,7 +82,7 @@ def human(report: Report, color: bool = False, show_all: bool = False) -> str:
         for line in sug.diff.splitlines():
             out.append("  " + (s.green(line) if line.startswith("+") and not line.startswith("+++")
                                else s.red(line) if line.startswith("-") and not line.startswith("---") else line))
-    hidden = [x for x in report.suggestions if x not in shown]
+    hidden = [x for x in report.suggestions if not (x.shown or show_all)]
     if hidden:
         out.append(s.dim("\n" + _held_note(hidden, bool(shown))))
     if report.failing and not report.suggestions and report.blocks:
