@@ -257,15 +257,11 @@ def test_overfitting_guards_flag_an_edit_that_special_cases_the_failing_input(tm
     assert fixed.features["passing_drift"] == 1.0 and cheated.features["passing_drift"] == 0.0
 
 
-def test_an_edit_that_makes_an_operation_do_nothing_is_flagged_and_held(tmp_path):
-    """he102-s2 of the held-out repair sample: `return y - 1` → `return y - 0` passed the visible tests and failed
-    the hidden ones. The guard flags it on a real child run; decide() holds it at the default knob."""
-    from tracefix import childrun, decide, discover, segment
+def even_run(tmp_path):
+    """biggest_even returns 13 for y = 14 (`y % 3` where `y % 2` is meant): the file, its blocks, its tests, the
+    traced run of the original and the failure facts."""
+    from tracefix import childrun, discover, segment
     from tracefix.localize import failures
-    from tracefix.model import Validation
-    from tracefix.repair.candidate import Candidate
-    from tracefix.repair.overfit import overfitting
-    from tracefix.repair.search import Outcome
 
     path = write(tmp_path, "even.py", """\
         def biggest_even(x, y):
@@ -283,6 +279,19 @@ def test_an_edit_that_makes_an_operation_do_nothing_is_flagged_and_held(tmp_path
     base = childrun.run_tests(str(path), text, seg, tests, SETTINGS)
     facts = failures(seg, base, text)
     assert facts, "the test fails on the original"
+    return path, text, seg, tests, base, facts
+
+
+def test_an_edit_that_makes_an_operation_do_nothing_is_flagged_and_held(tmp_path):
+    """he102-s2 of the held-out repair sample: `return y - 1` → `return y - 0` passed the visible tests and failed
+    the hidden ones. The guard flags it on a real child run; decide() holds it at the default knob."""
+    from tracefix import decide
+    from tracefix.model import Validation
+    from tracefix.repair.candidate import Candidate
+    from tracefix.repair.overfit import overfitting
+    from tracefix.repair.search import Outcome
+
+    path, text, seg, tests, base, facts = even_run(tmp_path)
 
     def guard(new_text):
         cand = Candidate(0, len(text), new_text, "test", 1, "", "", "", 1.0, new_text=new_text)
@@ -297,29 +306,14 @@ def test_an_edit_that_makes_an_operation_do_nothing_is_flagged_and_held(tmp_path
 def test_alternatives_count_same_block_fixes_that_compute_something_else(tmp_path):
     """`y % 7` passes the one test as `y % 2` does but returns 15 for y = 16 where `y % 2` returns 16: an
     alternative. `0 == y % 2` agrees with `y % 2` on every neighbouring input: the same fix, not counted."""
-    from tracefix import childrun, discover, segment
-    from tracefix.localize import failures
+    from tracefix import childrun, segment
     from tracefix.model import Validation
     from tracefix.repair import alternatives
     from tracefix.repair.candidate import Candidate
     from tracefix.repair.overfit import Baseline, overfitting
     from tracefix.repair.search import Outcome
 
-    path = write(tmp_path, "even.py", """\
-        def biggest_even(x, y):
-            if y % 3 == 0:
-                return y
-            return y - 1
-
-
-        def test_even():
-            assert biggest_even(2, 14) == 14
-        """)
-    text = path.read_text()
-    seg = segment.segment(text)
-    tests = discover.discover(str(path), text)
-    base = childrun.run_tests(str(path), text, seg, tests, SETTINGS)
-    facts = failures(seg, base, text)
+    path, text, seg, tests, base, facts = even_run(tmp_path)
     baseline = Baseline.measure(str(path), text, base, facts, SETTINGS, None, threading.Event())
     assert baseline.tokens, "the failing call's neighbours could not be run"
 
