@@ -3,7 +3,8 @@
 Input: one line per suggestion with its plain features and the label ``correct``, from two sources
 fitted together (``make decide-rows`` and ``make bench-projects`` write them):
   * bench/results/decide_suggestions.jsonl: bench/repair.py on corpus programs outside its evaluation
-    sample (``--exclude-sample 40``); correct = passes the program's hidden tests;
+    sample (``--exclude-sample 40``); correct = passes the program's hidden tests; and the rows of the
+    held-out samples measured since (HELD_OUT), each looked at once before it joined the fit;
   * bench/results/projects_suggestions.jsonl: bench/projects.py on real projects with half of each
     suite held back from the tool; correct = the project's whole suite passes what passed before.
 The simulated user accepts a shown suggestion iff it is correct.
@@ -41,8 +42,12 @@ sys.path.insert(0, os.path.join(ROOT, "server"))
 from tracefix import decide as D  # noqa: E402
 from tracefix.config import Settings  # noqa: E402
 
+# Corpus samples that were evaluation sets of earlier fits (bench/repair.py --exclude-from keeps new samples apart
+# from all of them): once measured, their rows are training data like any other.
+HELD_OUT = ("repair_sample40_1f13179.jsonl", "repair_second_sample80_1f13179.jsonl", "repair_third_sample80.jsonl",
+            "repair_fourth_sample120.jsonl")
 DATA = [os.path.join(ROOT, "bench", "results", name)
-        for name in ("decide_suggestions.jsonl", "projects_suggestions.jsonl")]
+        for name in ("decide_suggestions.jsonl", *HELD_OUT, "projects_suggestions.jsonl")]
 OUT_JSON = os.path.join(ROOT, "bench", "results", "decide.json")
 OUT_PNG = os.path.join(ROOT, "bench", "results", "decide.png")
 PRIOR_PY = os.path.join(ROOT, "server", "tracefix", "decide_prior.py")
@@ -57,7 +62,7 @@ FIT_VAR = 1.0
 FIT = [n for n in D.FEATURES if n not in ("user_op", "log_tests")]
 TARGETS = [round(0.5 + i * 0.01, 2) for i in range(50)] + [0.995]
 MIN_SHOWN = 10  # a threshold's precision counts for calibration only with this many shown
-WILSON_Z = 0.5  # half a standard error of margin between the corpus precision and the promised one
+WILSON_Z = 1.0
 
 
 # ----------------------------------------------------------------------------------------------

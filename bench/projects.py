@@ -1,7 +1,7 @@
 """Real projects: tracefix on bugs injected into open-source projects, run as a user would.
 
-    python bench/projects.py [--projects a,b] [--limit N] [--quick] [--corpus-only] [--tracefix REV|worktree]
-                             [--hold-back 0.5] [--suggestions FILE]
+    python bench/projects.py [--projects a,b] [--limit N] [--skip N] [--quick] [--corpus-only]
+                             [--tracefix REV|worktree] [--hold-back 0.5] [--suggestions FILE]
 
 For each project of bench/projects/spec.py: fetch its sdist at the pinned version, give it its own
 venv, run its own suite with plain `pytest` (the baseline), inject bugs with the corpus mutation
@@ -95,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--projects", default="", help="comma-separated names (default: all)")
     ap.add_argument("--limit", type=int, default=16, help="bugs per project (default 16)")
+    ap.add_argument("--skip", type=int, default=0,
+                    help="leave out each project's first N bugs (e.g. those the decide fit saw): a fresh evaluation set")
     ap.add_argument("--quick", action="store_true", help="2 bugs per project, no pristine checks")
     ap.add_argument("--corpus-only", action="store_true", help="build and verify the corpus; no tracefix runs")
     ap.add_argument("--no-pristine", action="store_true", help="skip tracefix on the unmodified modules")
@@ -136,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
                        "project_python": args.python, "tracefix": tracefix.label if tracefix else None,
                        "tracefix_commit": tracefix.commit if tracefix else None,
                        "tracefix_dirty_files": tracefix.dirty if tracefix else None,
-                       "limit": limit, "seed": args.seed, "targets": TARGETS, "hold_back": args.hold_back,
+                       "limit": limit, "skip": args.skip, "seed": args.seed, "targets": TARGETS,
+                       "hold_back": args.hold_back,
                        "tracefix_cache": "empty per bug" if args.quick or args.no_pristine else
                        "per bug, a copy of the cache left by tracefix runs on the unmodified modules"},
               "projects": [], "bugs": [], "summary": {}}
@@ -153,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
             if remove_leftover(setup.root, setup.pristine):
                 log("  removed the held-back conftest.py an interrupted run left")
             base = setup.baseline()
-            bugs, tally = load_bugs(setup, base, limit, args.seed)
+            bugs, tally = load_bugs(setup, base, args.skip + limit, args.seed)
+            bugs = bugs[args.skip:]
         except Exception as exc:  # one broken project must not sink the others
             log(f"  skipped: {exc}")
             result["projects"].append({"name": project.name, "version": project.version, "error": str(exc)})

@@ -14,219 +14,219 @@ PRIOR = {
         ],
         [
             0.5,
-            0.0371
+            0.0172
         ],
         [
             0.51,
-            0.0407
+            0.027
         ],
         [
             0.52,
-            0.0464
+            0.0321
         ],
         [
             0.53,
-            0.0506
+            0.0355
         ],
         [
             0.54,
-            0.054
+            0.0378
         ],
         [
             0.55,
-            0.0563
+            0.0417
         ],
         [
             0.56,
-            0.0579
+            0.0437
         ],
         [
             0.57,
-            0.0614
+            0.0451
         ],
         [
             0.58,
-            0.064
+            0.0473
         ],
         [
             0.59,
-            0.0676
+            0.0488
         ],
         [
             0.6,
-            0.074
+            0.0505
         ],
         [
             0.61,
-            0.076
+            0.053
         ],
         [
             0.62,
-            0.0767
+            0.0553
         ],
         [
             0.63,
-            0.0822
+            0.0582
         ],
         [
             0.64,
-            0.0855
+            0.0613
         ],
         [
             0.65,
-            0.0887
+            0.066
         ],
         [
             0.66,
-            0.0919
+            0.0669
         ],
         [
             0.67,
-            0.0961
+            0.0708
         ],
         [
             0.68,
-            0.1031
+            0.0722
         ],
         [
             0.69,
-            0.1053
+            0.0777
         ],
         [
             0.7,
-            0.1084
+            0.082
         ],
         [
             0.71,
-            0.1156
+            0.0867
         ],
         [
             0.72,
-            0.1176
+            0.0904
         ],
         [
             0.73,
-            0.1223
+            0.0971
         ],
         [
             0.74,
-            0.1242
+            0.1015
         ],
         [
             0.75,
-            0.1253
+            0.1047
         ],
         [
             0.76,
-            0.1356
+            0.1089
         ],
         [
             0.77,
-            0.1392
+            0.1116
         ],
         [
             0.78,
-            0.1518
+            0.1143
         ],
         [
             0.79,
-            0.1559
+            0.1225
         ],
         [
             0.8,
-            0.1603
+            0.1283
         ],
         [
             0.81,
-            0.165
+            0.1368
         ],
         [
             0.82,
-            0.1737
+            0.1408
         ],
         [
             0.83,
-            0.1827
+            0.1423
         ],
         [
             0.84,
-            0.1881
+            0.1495
         ],
         [
             0.85,
-            0.2205
+            0.1678
         ],
         [
             0.86,
-            0.229
+            0.1792
         ],
         [
             0.87,
-            0.2612
+            0.2333
         ],
         [
             0.88,
-            0.2742
+            0.2586
         ],
         [
             0.89,
-            0.3601
+            0.3425
         ],
         [
             0.9,
-            0.4006
+            0.631
         ],
         [
             0.91,
-            0.7462
+            0.7891
         ],
         [
             0.92,
-            0.785
+            0.8141
         ],
         [
             0.93,
-            0.8039
+            0.8334
         ],
         [
             0.94,
-            0.8227
+            0.8467
         ],
         [
             0.95,
-            0.8286
+            0.8598
         ],
         [
             0.96,
-            0.8401
+            0.916
         ],
         [
             0.97,
-            0.8486
+            0.9381
         ],
         [
             0.98,
-            0.8542
+            1.0
         ],
         [
             0.99,
-            0.8679
+            1.0
         ],
         [
             0.995,
-            0.8685
+            1.0
         ],
         [
             1.0,
             1.0
         ]
     ],
-    "fitted_on": "bench/results/decide_suggestions.jsonl + bench/results/projects_suggestions.jsonl: 385 suggestions, 231 programs/modules",
-    "n": 385,
+    "fitted_on": "bench/results/decide_suggestions.jsonl + bench/results/repair_sample40_1f13179.jsonl + bench/results/repair_second_sample80_1f13179.jsonl + bench/results/repair_third_sample80.jsonl + bench/results/repair_fourth_sample120.jsonl + bench/results/projects_suggestions.jsonl: 706 suggestions, 431 programs/modules",
+    "n": 706,
     "operators": {
         "arithmetic": [
-            10,
-            21
+            27,
+            44
         ],
         "arithmetic+return_value": [
             0,
@@ -249,24 +249,28 @@ PRIOR = {
             1
         ],
         "boolean": [
-            15,
-            23
+            21,
+            33
         ],
         "boolean+wrong_variable": [
             0,
             2
         ],
         "comparison": [
-            36,
-            68
+            71,
+            132
         ],
         "comparison+base_case": [
             1,
             1
         ],
+        "comparison+boolean": [
+            0,
+            1
+        ],
         "comparison+comparison": [
             1,
-            2
+            4
         ],
         "comparison+comparison+guard": [
             1,
@@ -278,6 +282,10 @@ PRIOR = {
         ],
         "comparison+missing_return": [
             0,
+            2
+        ],
+        "comparison+swap_operands": [
+            1,
             1
         ],
         "comparison+wrong_variable": [
@@ -285,28 +293,40 @@ PRIOR = {
             1
         ],
         "constant": [
-            4,
-            4
+            6,
+            12
         ],
         "conversion": [
-            0,
-            3
+            2,
+            8
         ],
-        "delete_statement": [
-            1,
-            4
-        ],
-        "function_swap": [
+        "conversion+off_by_one": [
             0,
             1
         ],
+        "delete_statement": [
+            1,
+            8
+        ],
+        "function_swap": [
+            1,
+            2
+        ],
         "guard": [
-            3,
-            9
+            10,
+            20
+        ],
+        "guard+boolean": [
+            1,
+            1
+        ],
+        "guard+comparison": [
+            1,
+            1
         ],
         "missing_return": [
-            28,
-            42
+            52,
+            80
         ],
         "missing_return+delete_statement": [
             0,
@@ -317,24 +337,32 @@ PRIOR = {
             1
         ],
         "missing_return+wrong_variable": [
-            1,
-            2
+            2,
+            4
         ],
         "off_by_one": [
-            28,
-            56
+            42,
+            99
         ],
         "off_by_one+arithmetic": [
             1,
             1
         ],
         "off_by_one+off_by_one": [
-            1,
-            3
+            2,
+            5
+        ],
+        "off_by_one+swap_operands": [
+            0,
+            1
+        ],
+        "off_by_one+swapped_args": [
+            0,
+            1
         ],
         "return_value": [
-            8,
-            30
+            14,
+            53
         ],
         "return_value+arithmetic": [
             1,
@@ -342,7 +370,7 @@ PRIOR = {
         ],
         "return_value+comparison": [
             0,
-            2
+            3
         ],
         "return_value+missing_return": [
             0,
@@ -350,23 +378,27 @@ PRIOR = {
         ],
         "return_value+wrong_variable": [
             0,
-            4
+            6
         ],
         "slice_bounds": [
             0,
             1
         ],
         "swap_operands": [
-            8,
-            10
+            13,
+            15
         ],
         "swapped_args": [
-            4,
-            5
+            12,
+            15
+        ],
+        "swapped_args+wrong_variable": [
+            1,
+            2
         ],
         "wrong_variable": [
-            27,
-            71
+            54,
+            125
         ],
         "wrong_variable+arithmetic": [
             0,
@@ -376,41 +408,49 @@ PRIOR = {
             0,
             1
         ],
+        "wrong_variable+comparison": [
+            1,
+            1
+        ],
         "wrong_variable+constant": [
             1,
             1
         ],
         "wrong_variable+off_by_one": [
             1,
+            2
+        ],
+        "wrong_variable+wrong_variable": [
+            0,
             1
         ]
     },
-    "overall_rate": 0.4806,
+    "overall_rate": 0.4901,
     "weights": {
         "agreement": 0.0,
-        "all_pass": 4.0223,
-        "alternative": -0.9842,
-        "bias": -1.8337,
-        "const_return": 0.4066,
-        "deletes": 0.0881,
-        "drift": 0.482,
-        "fixed_frac": 1.6569,
-        "inv_rank": -0.1871,
+        "all_pass": 4.2862,
+        "alternative": -0.7972,
+        "bias": -2.265,
+        "const_return": 0.8747,
+        "corroborated": 1.1921,
+        "deletes": -0.7297,
+        "drift": 0.5603,
+        "fixed_frac": 1.5608,
+        "inv_rank": -0.1341,
         "llm": 0.0,
-        "log_fixed": 0.0071,
-        "log_lines": -0.8786,
-        "log_passing": 0.1833,
-        "log_tokens": -0.2172,
-        "many_fixed": 0.3918,
-        "multi_edit": 0.4833,
-        "narrow": -0.9275,
-        "nb_changed": -1.1538,
-        "nb_errors": -0.0018,
-        "op_prior": 0.5352,
-        "rival": -0.7006,
-        "test_literal": 0.0104,
-        "thin_boundary": -0.746,
-        "top_block": 0.1566,
+        "log_fixed": 0.4167,
+        "log_lines": -1.0861,
+        "log_passing": 0.2149,
+        "log_tokens": -0.5161,
+        "multi_edit": 0.2395,
+        "narrow": -1.4055,
+        "nb_changed": -0.9836,
+        "nb_errors": -0.0474,
+        "op_prior": 0.4606,
+        "rival": -1.4336,
+        "test_literal": 0.0841,
+        "thin_boundary": -0.5215,
+        "top_block": 0.1258,
         "user_op": 1.0
     }
 }
