@@ -40,8 +40,14 @@ from bench.projects.spec import BY_NAME, PROJECTS  # noqa: E402
 TARGETS = {"detected": 0.90, "loc@3": 0.60, "precision": 0.95}
 
 
-def load_bugs(setup: Setup, base, want: int, seed: int) -> tuple[list[Bug], dict]:
-    """Bugs found earlier for this (project, python, seed) if there are enough, else search again."""
+def load_bugs(setup: Setup, base, want: int, seed: int, skip: int = 0) -> tuple[list[Bug], dict]:
+    """Bugs ``skip`` to ``skip + want`` of this (project, python, seed): found earlier if there are enough, else
+    searched again (bugs are found in a fixed order, so the first ones stay the first)."""
+    bugs, tally = _found_bugs(setup, base, skip + want, seed)
+    return bugs[skip:], tally
+
+
+def _found_bugs(setup: Setup, base, want: int, seed: int) -> tuple[list[Bug], dict]:
     cache = setup.state_file.with_name(setup.state_file.stem + f".bugs-seed{seed}.json")
     if cache.exists():
         data = json.loads(cache.read_text())
@@ -156,8 +162,7 @@ def main(argv: list[str] | None = None) -> int:
             if remove_leftover(setup.root, setup.pristine):
                 log("  removed the held-back conftest.py an interrupted run left")
             base = setup.baseline()
-            bugs, tally = load_bugs(setup, base, args.skip + limit, args.seed)
-            bugs = bugs[args.skip:]
+            bugs, tally = load_bugs(setup, base, limit, args.seed, args.skip)
         except Exception as exc:  # one broken project must not sink the others
             log(f"  skipped: {exc}")
             result["projects"].append({"name": project.name, "version": project.version, "error": str(exc)})

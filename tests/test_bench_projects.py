@@ -234,3 +234,22 @@ def test_held_back_tests_are_deselected_in_the_projects_own_pytest_and_the_tree_
     assert holdout.remove_leftover(tiny.root, tiny.pristine) and not (tiny.root / "conftest.py").exists()
     assert not holdout.remove_leftover(tiny.root, tiny.pristine)
     assert tiny.tree_digest(tiny.root) == tiny.tree_digest(tiny.pristine)
+
+
+def _projects_script():
+    """bench/projects.py, the script (a package of the same name sits next to it)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_projects_script", ROOT / "bench" / "projects.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_skip_takes_the_bugs_after_the_first_ones_so_a_fresh_evaluation_set_never_overlaps(tiny, found):
+    script = _projects_script()
+    base = found[0]
+    first_two, _ = script.load_bugs(tiny, base, 2, 0)
+    after_one, _ = script.load_bugs(tiny, base, 1, 0, skip=1)
+    assert len(first_two) == 2
+    assert [b.id for b in after_one] == [first_two[1].id]
