@@ -134,7 +134,7 @@ def _run_and_confirm(request: Request, proj, python: str, text: str, seg, tests:
                      clock: "_Clock", cancel: threading.Event, progress: Progress,
                      traced: Callable[[Report], None] | None):
     """The traced run, then an untraced re-run of its failures; stops when none reproduces."""
-    from tracefix import childrun, confirm, decide, explain, localize
+    from tracefix import childrun, confirm, decide, explain, localize, retrace
 
     settings = request.settings
     run = childrun.run_tests(request.path, text, seg, tests, settings, python=python, cancel=cancel, project=proj)
@@ -151,14 +151,17 @@ def _run_and_confirm(request: Request, proj, python: str, text: str, seg, tests:
     # Only failures that reproduce untraced are localized and repaired; validation compares untraced runs.
     confirmed = confirm.confirm(request.path, text, seg, tests, run, settings, python=python, cancel=cancel,
                                 project=proj, progress=progress)
-    report.run = confirmed.baseline
     report.tests = confirmed.tests
     report.messages += confirmed.notes
-    clock.lap("confirm", cancel)
     if not confirmed.reproduced:
+        report.run = confirmed.baseline
+        clock.lap("confirm", cancel)
         decide.decide(report, settings)  # abstains, and says there is no failing test to check a fix against
         raise _Stop()
-    return confirmed.baseline
+    report.run = retrace.deepen(request.path, text, seg, tests, confirmed.baseline, settings, python=python,
+                                cancel=cancel, project=proj, progress=progress)
+    clock.lap("confirm", cancel)
+    return report.run
 
 
 def _localize_and_repair(request: Request, python: str, text: str, seg, tests: list, run, report: Report,

@@ -132,7 +132,7 @@ class Budget:
     CALLS_PER_CODE = "calls_per_code"  # traced calls of one function per test
     REPR_CHARS = "repr_chars"  # characters per rendered value
     DEFAULTS = {FIRST_K: 5, LAST_K: 5, MAX_VISITS: 1500, MAX_CHARS: 1000000, MAX_NAMES: 24, HOT_LINE: 3000,
-                CALLS_PER_CODE: 200, REPR_CHARS: 96}
+                CALLS_PER_CODE: 50, REPR_CHARS: 96}
 
 
 # The backend a job asks for, and the one a run reports.

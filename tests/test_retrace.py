@@ -1,0 +1,72 @@
+"""A failing test whose trace the calls budget cut is traced again alone, deeper (retrace.py), in real
+child interpreters: the call that goes wrong, past the budget, is in the trace localization reads."""
+import textwrap
+
+import pytest
+
+from tracefix import childrun, confirm, discover, retrace, segment
+from tracefix.config import Settings
+from tracefix.contract import Budget, Cut
+
+from test_probe import available
+
+# The 71st call of `step` is the wrong one: past the default calls budget, within DEEP_CALLS.
+SOURCE = '''
+def step(n):
+    if n == 70:
+        n = n + 1
+    return n
+'''
+TESTS = '''
+from mod import step
+
+
+def test_many():
+    for n in range(80):
+        assert step(n) == n
+
+
+def test_few():
+    assert step(3) == 3
+'''
+
+
+def _run(tmp_path, python):
+    doc = tmp_path / "mod.py"
+    doc.write_text(textwrap.dedent(SOURCE))
+    (tmp_path / "test_mod.py").write_text(textwrap.dedent(TESTS))
+    text = doc.read_text()
+    seg = segment.segment(text)
+    tests = discover.discover(str(doc), text)
+    settings = Settings(timeout=60)
+    run = childrun.run_tests(str(doc), text, seg, tests, settings, python=python)
+    return str(doc), text, seg, tests, settings, run
+
+
+def _arguments(run, test_suffix):
+    (tid,) = [t for t in run.traces if t.endswith(test_suffix)]
+    return {v.before.get("n") for b, v in run.traces[tid] if b.startswith("step:")}
+
+
+@pytest.mark.parametrize("python", available())
+def test_the_failing_call_past_the_budget_is_traced_on_the_second_run(tmp_path, python):
+    path, text, seg, tests, settings, run = _run(tmp_path, python)
+    assert Budget.DEFAULTS[Budget.CALLS_PER_CODE] < 71 <= retrace.DEEP_CALLS
+    assert "70" not in _arguments(run, "test_many")  # the first run stopped following step before it
+    (many,) = [t for t in run.tests if t.id.endswith("test_many")]
+    assert retrace.cut_by_calls(run) == [many.id]
+    baseline = confirm.confirm(path, text, seg, tests, run, settings, python=python).baseline
+    deeper = retrace.deepen(path, text, seg, tests, baseline, settings, python=python)
+    assert "70" in _arguments(deeper, "test_many")
+    assert Cut.CALLS not in (deeper.gaps[many.id].truncated if many.id in deeper.gaps else [])
+    # The passing test's trace is the first run's: only failing tests are traced again.
+    (few,) = [t for t in run.traces if t.endswith("test_few")]
+    assert deeper.traces[few] is baseline.traces[few]
+
+
+def test_nothing_runs_again_when_no_failing_trace_was_cut(tmp_path):
+    path, text, seg, tests, settings, run = _run(tmp_path, None)
+    # As if the budget had held: no gaps, so the same run comes back (no child would be needed).
+    uncut = run.__class__(**{**run.__dict__, "gaps": {}})
+    assert retrace.cut_by_calls(uncut) == []
+    assert retrace.deepen(path, text, seg, tests, uncut, settings) is uncut
