@@ -1,12 +1,13 @@
 """When to show a fix: precision/recall of the decide stage on the bug corpus.
 
 Input: one line per suggestion with its plain features and the label ``correct``, from two sources
-fitted together (``make decide-rows`` and ``make bench-projects`` write them):
+fitted together (``make decide-rows`` and ``make decide-project-rows`` write them):
   * bench/results/decide_suggestions.jsonl: bench/repair.py on corpus programs outside its evaluation
     sample (``--exclude-sample 40``); correct = passes the program's hidden tests; and the rows of the
     held-out samples measured since (HELD_OUT), each looked at once before it joined the fit;
   * bench/results/projects_suggestions.jsonl: bench/projects.py on real projects with half of each
-    suite held back from the tool; correct = the project's whole suite passes what passed before.
+    suite held back from the tool, bugs 1-8 of each (``make decide-project-rows``; bugs 9+ are the fresh
+    evaluation, ``bench/projects.py --skip 8``); correct = the project's whole suite passes what passed before.
 The simulated user accepts a shown suggestion iff it is correct.
 
 What it measures (all on programs the model was not fitted on — 5-fold cross-validation
@@ -508,7 +509,7 @@ def main(argv: list[str] | None = None) -> int:
     args.data = args.data or [path for path in DATA if os.path.exists(path)]
     missing = [path for path in args.data if not os.path.exists(path)]
     if missing or not args.data:
-        print(f"error: {missing or DATA} not found; run `make decide-rows` / `make bench-projects` first",
+        print(f"error: {missing or DATA} not found; run `make decide-rows` / `make decide-project-rows` first",
               file=sys.stderr)
         return 2
     rows = [row for path in args.data for row in load(path)]

@@ -10,7 +10,8 @@ operators into lines that suite executes and keep the ones it catches, then for 
 seeded half of the suite held back from it (bench/projects/holdout.py), and score it against the
 whole suite (bench/projects/evaluate.py). Prints a table per project and in total and writes
 bench/results/projects.json, plus one line per suggestion (decide features and the label
-`correct`) to bench/results/projects_suggestions.jsonl for bench/decide.py. Downloads, venvs and
+`correct`) to bench/results/projects_run_suggestions.jsonl (`make decide-project-rows` writes the decide fit's
+rows, bugs 1-8 of each project, to bench/results/projects_suggestions.jsonl). Downloads, venvs and
 found bugs are cached (see corpus.py).
 """
 from __future__ import annotations
@@ -117,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="share of the passing tests hidden from tracefix per bug, judged only (default 0.5)")
     ap.add_argument("--suggestions", type=Path, default=None,
                     help="one JSON line per judged suggestion, for bench/decide.py (default "
-                         "bench/results/projects_suggestions.jsonl; with --from-json: rewritten only if given)")
+                         "bench/results/projects_run_suggestions.jsonl; with --from-json: rewritten only if given)")
     ap.add_argument("--from-json", type=Path, help="print the tables of a saved (maybe partial) run and update it")
     args = ap.parse_args(argv)
     if args.from_json:
@@ -129,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             for row in result["bugs"]:
                 _append_suggestions(args.suggestions, row)
         return 0
-    args.suggestions = args.suggestions or RESULTS / "projects_suggestions.jsonl"
+    args.suggestions = args.suggestions or RESULTS / "projects_run_suggestions.jsonl"
     limit = 2 if args.quick else args.limit
     names = [n for n in args.projects.split(",") if n]
     unknown = [n for n in names if n not in BY_NAME]
