@@ -355,3 +355,15 @@ def test_tests_that_error_before_reaching_the_file_do_not_make_a_fix_partial(tmp
     shown = [s for s in r.suggestions if s.shown]
     assert shown and shown[0].features["tests_failing"] == 1 and shown[0].features["unreached_errors"] == 1
     assert "every failing test that runs this file passes" in shown[0].reason
+
+
+def test_corroborated_needs_three_fixed_tests_and_one_that_passed_before_and_still_passes():
+    """Fixes vouched for from both sides of the suite; a program whose every visible test failed has no
+    passing test to vouch, however many failing ones the fix makes pass."""
+    at = d.FEATURES.index("corroborated")
+    assert d.CORROBORATED == 3
+    both = {"tests_fixed": 3, "tests_passed": 4, "tests_failing": 3, "tests_total": 4}
+    assert d.vector(both)[at] == 1.0
+    assert d.vector({**both, "tests_fixed": 2, "tests_failing": 2})[at] == 0.0  # too few fixed
+    every_test_failed = {"tests_fixed": 6, "tests_passed": 6, "tests_failing": 6, "tests_total": 6}
+    assert d.vector(every_test_failed)[at] == 0.0

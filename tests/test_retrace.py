@@ -1,5 +1,9 @@
 """A failing test whose trace the calls budget cut is traced again alone, deeper (retrace.py), in real
 child interpreters: the call that goes wrong, past the budget, is in the trace localization reads."""
+import dataclasses
+import json
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -67,6 +71,20 @@ def test_the_failing_call_past_the_budget_is_traced_on_the_second_run(tmp_path, 
 def test_nothing_runs_again_when_no_failing_trace_was_cut(tmp_path):
     path, text, seg, tests, settings, run = _run(tmp_path, None)
     # As if the budget had held: no gaps, so the same run comes back (no child would be needed).
-    uncut = run.__class__(**{**run.__dict__, "gaps": {}})
+    uncut = dataclasses.replace(run, gaps={})
     assert retrace.cut_by_calls(uncut) == []
     assert retrace.deepen(path, text, seg, tests, uncut, settings) is uncut
+
+
+def test_tracefix_debug_reports_the_call_past_the_budget(tmp_path):
+    """End to end: the engine traces the cut failing test again, so the report's top block is the branch the
+    71st call took, with that call's values, and the trace is reported as uncut."""
+    (tmp_path / "mod.py").write_text(textwrap.dedent(SOURCE))
+    (tmp_path / "test_mod.py").write_text(textwrap.dedent(TESTS))
+    out = subprocess.run([sys.executable, "-m", "tracefix", "debug", "mod.py", "--json"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)
+    report = json.loads(out.stdout)
+    top = report["blocks"][0]
+    assert top["id"] == "step:B2"
+    assert {"n": "70"} in [v["before"] for v in top["visits"] if v["test"].endswith("test_many")]
+    assert report["trace"]["gaps"] == {}
