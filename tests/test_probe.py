@@ -390,7 +390,7 @@ def test_a_truncated_trace_says_so_in_the_report_json_and_cli(tmp_path):
     (tid,) = res.traces
     assert res.gaps[tid].truncated == ["calls"]
     note = res.trace_note(tid)
-    assert note.startswith("trace truncated: ") and "traced calls per function" in note
+    assert note.startswith("trace truncated") and "traced calls per function" in note
     assert res.backend == "sys.settrace" and "no sys.monitoring" in res.backend_reason
     report = Report(file=str(tmp_path / "mod.py"), python=res.python, tests=res.tests, blocks=[], suggestions=[],
                     run=res)
@@ -446,8 +446,9 @@ def test_a_visit_renders_the_names_its_block_mentions_and_a_call_starts_with_its
     loop = [v for b, v in seq if b in (seg.block_at(4).id, seg.block_at(5).id)]
     assert len(loop) == 5 and all(set(v.before) | set(v.after) <= {"table", "key", "seen", "wanted"} for v in loop)
     assert all("wanted" not in v.before and "key" in v.after for v in loop[:-1]), loop
-    # The call's last visit (`found = wanted in table` and the return) renders every local: the repair
-    # search looks there for a variable that holds what a failing test expected.
+    # The call's last visit (`found = wanted in table` and the return) shows every local, those its block
+    # does not mention (`key`) as the call's visits last rendered them (childrun): the repair search looks
+    # there for a variable that holds what a failing test expected.
     last = [v for b, v in seq if b == seg.block_at(6).id][-1]
     assert last.after == {"table": "{'a': [1, 2], 'b': [3]}", "wanted": "'b'", "seen": "2", "key": "'b'",
                           "found": "True"}

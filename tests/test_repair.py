@@ -478,3 +478,29 @@ def test_a_detour_is_held_and_the_report_points_at_the_code_it_routes_around(tmp
     detours = [s for s in report.suggestions if s.features.get("skips_crash")]
     assert detours and not any(s.shown for s in detours)
     assert report.blocks[0].block.start_line <= 3 <= report.blocks[0].block.end_line
+
+
+def test_drift_counts_only_the_tests_both_runs_recorded_in_full(tmp_path):
+    """passing_drift_of: the tests past the per-run budget (Budget.TESTS_PER_CODE) record no returns in
+    either run; counted as unchanged, they would dilute the share of tests whose returns the patch changed."""
+    from tracefix import childrun, discover, segment
+    from tracefix.contract import Budget, Cut
+    from tracefix.repair.overfit import passing_drift_of
+
+    # `half` first runs in the third test, so tests 3 and 4 record its values but not double's.
+    source = "def double(n):\n    return n * 2\n\n\ndef half(n):\n    return n / 2\n"
+    write(tmp_path, "test_mod.py", "import pytest\nfrom mod import double, half\n\n\n"
+          "@pytest.mark.parametrize('n', range(1, 7))\n"
+          "def test_double(n):\n    assert double(n) > (half(n) if n > 2 else 0)\n")
+
+    def traced(text):
+        path = write(tmp_path, "mod.py", text)
+        tests = discover.discover(str(path), text)
+        return childrun.run_tests(str(path), text, segment.segment(text), tests, SETTINGS,
+                                  budgets={Budget.TESTS_PER_CODE: 2})
+
+    base, patched = traced(source), traced(source.replace("n * 2", "n * 3"))
+    assert [t.outcome for t in patched.tests] == ["passed"] * 6
+    assert sum(base.cut_by(t.id, Cut.TESTS) for t in base.tests) == 4
+    # Tests 1 and 2 recorded double, whose returns the patch changed; 3 and 4 recorded only half.
+    assert passing_drift_of(base, patched) == 1.0

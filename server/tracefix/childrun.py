@@ -11,6 +11,7 @@ import os
 import re
 import sys
 import threading
+from dataclasses import replace
 
 from tracefix import child, contract, mentions, project as project_mod
 from tracefix.config import Settings
@@ -70,7 +71,8 @@ def _read_result(outcome: child.JobOutcome, tests: list[TestCase], seg: Segmenta
         seen.add(test.id)
         trace = data["traces"].get(test.id)
         if trace:
-            run.traces[test.id] = [(b, _visit(test.id, rec, mentioned.get(b, set()))) for b, rec in trace[Trace.VISITS]]
+            visits = [(b, _visit(test.id, rec, mentioned.get(b, set()))) for b, rec in trace[Trace.VISITS]]
+            run.traces[test.id] = _complete_last_visits(visits, mentioned)
             run.spectra[test.id] = set(trace[Trace.SPECTRUM])
             gaps = _gaps(trace)
             if gaps.skipped or gaps.truncated:
@@ -210,10 +212,35 @@ def _carry_unmentioned(before: dict, after: dict, mentioned: set[str]) -> tuple[
     The probe renders at each boundary what the block ending and the block starting mention, so a
     visit's "before" holds names of the block before it and its "after" names of the block after it.
     A name the block does not mention kept its value through the visit: shown on both sides, it
-    cannot look set by this block (a call's first and last visits render every local)."""
+    cannot look set by this block (a call's first visit renders every local)."""
     only_after = {k: v for k, v in after.items() if k not in before and k not in mentioned}
     only_before = {k: v for k, v in before.items() if k not in after and k not in mentioned}
     return ({**before, **only_after} if only_after else before), ({**after, **only_before} if only_before else after)
+
+
+def _complete_last_visits(visits: list[tuple[str, Visit]], mentioned: dict[str, set[str]]) -> list[tuple[str, Visit]]:
+    """Each call's last visit, with every local the call's visits rendered.
+
+    The probe renders at a call's end only what its last block mentions; a local that block does
+    not mention still holds the value the call's visits last rendered for it (a name is only
+    rebound by a block that mentions it, and that block's end renders it). The repair search looks
+    there for a variable that already holds what a failing test expected (``return y``, not
+    ``return x``)."""
+    known: dict[int, dict[str, str]] = {}  # call -> each name as its visits last rendered it
+    last: dict[int, int] = {}
+    for i, (_block, visit) in enumerate(visits):
+        names = known.setdefault(visit.call, {})
+        names.update(visit.before)
+        names.update(visit.after)
+        last[visit.call] = i
+    out = list(visits)
+    for call, i in last.items():
+        block, visit = out[i]
+        missing = {k: v for k, v in known[call].items()
+                   if k not in visit.after and k not in visit.before and k not in mentioned.get(block, ())}
+        if missing:
+            out[i] = (block, replace(visit, before={**visit.before, **missing}, after={**visit.after, **missing}))
+    return out
 
 
 def _gaps(trace: dict) -> TraceGaps:

@@ -139,7 +139,8 @@ class Visit:
 
 # What each per-test budget of the tracer is called when it cut a trace.
 BUDGET_NAMES = {Cut.VISITS: "visits per test", Cut.CHARS: "characters of values per test",
-                Cut.CALLS: "traced calls per function", Cut.HOT_LINE: "events per line",
+                Cut.CALLS: "traced calls per function", Cut.TESTS: "tests that record a function's values",
+                Cut.HOT_LINE: "events per line",
                 Cut.RECURSION: "recursion limit"}
 
 
@@ -159,6 +160,8 @@ class TraceGaps:
         if not self.truncated:
             return ""
         budgets = ", ".join(BUDGET_NAMES.get(name, name) for name in self.truncated)
+        if not self.not_recorded:  # e.g. only Cut.TESTS: whole calls went unrecorded, not counted visits
+            return f"trace truncated (budget reached: {budgets})"
         return f"trace truncated: at least {self.not_recorded} values not recorded (budget reached: {budgets})"
 
 
@@ -186,6 +189,11 @@ class RunResult:
     def trace_note(self, test_id: str) -> str:
         gaps = self.gaps.get(test_id)
         return gaps.note() if gaps else ""
+
+    def cut_by(self, test_id: str, *cuts: str) -> bool:
+        """Whether one of these budgets (``Cut.*``) cut this test's trace."""
+        gaps = self.gaps.get(test_id)
+        return gaps is not None and any(c in gaps.truncated for c in cuts)
 
 
 @dataclass

@@ -10,7 +10,7 @@ plain data only, plus the one rule both sides must apply alike (which tracer bac
 (``version_problem``) instead of misreading it.
 """
 
-VERSION = 3
+VERSION = 4
 
 
 class Job:
@@ -115,12 +115,14 @@ class Cut:
     VISITS = "visits"  # Budget.MAX_VISITS recorded visits
     CHARS = "chars"  # Budget.MAX_CHARS characters of values
     CALLS = "calls"  # Budget.CALLS_PER_CODE calls of one function: later calls ran untraced
+    TESTS = "tests"  # Budget.TESTS_PER_CODE earlier tests recorded a function's values: only its blocks were seen
     HOT_LINE = "hot_line"  # Budget.HOT_LINE events of one leader: it stopped reporting
     RECURSION = "recursion"  # the tracer hit the recursion limit and dropped an event
 
 
 class Budget:
-    """Keys of the job's budgets. All but LOOP_LEADERS and the per-value ones start afresh with every test."""
+    """Keys of the job's budgets. All but LOOP_LEADERS, TESTS_PER_CODE and the per-value ones start afresh
+    with every test."""
 
     LOOP_LEADERS = "loop_leaders"  # leader lines of for/while headers: blocks that may follow themselves
     FIRST_K = "first_k"  # visits of a block kept in full per call
@@ -130,9 +132,10 @@ class Budget:
     MAX_NAMES = "max_names"  # names per snapshot
     HOT_LINE = "hot_line"  # settrace: leader events per frame; sys.monitoring: per leader line, per test
     CALLS_PER_CODE = "calls_per_code"  # traced calls of one function per test
+    TESTS_PER_CODE = "tests_per_code"  # tests of a run that record a function's values (0: every test)
     REPR_CHARS = "repr_chars"  # characters per rendered value
     DEFAULTS = {FIRST_K: 5, LAST_K: 5, MAX_VISITS: 1500, MAX_CHARS: 1000000, MAX_NAMES: 24, HOT_LINE: 3000,
-                CALLS_PER_CODE: 50, REPR_CHARS: 96}
+                CALLS_PER_CODE: 50, TESTS_PER_CODE: 32, REPR_CHARS: 96}
 
 
 # The backend a job asks for, and the one a run reports.

@@ -44,6 +44,7 @@ def _ends_iteration(exc_type):
 
 
 _NONE = frozenset()
+_ABSENT = object()
 _SKIP_TYPES = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type, types.MethodType)
 
 # Loaded before us by runner.py's loader, under private names (a user module may be called saferepr).
@@ -64,7 +65,7 @@ class Tracer:
         # most of the tracing cost). None: every local, at every visit.
         self.names = None if names is None else {
             b: frozenset(name for name in n if not name.startswith(("__", "@"))) for b, n in names.items()}
-        self._boundary = {}  # (block ending, block starting) -> the names rendered between them
+        self._boundary = {}  # (block ending, block starting) -> the names rendered between them, in order
         self.leaders = leaders  # line -> block id
         self.lines = lines or {}  # every line -> its innermost block id (to resume generators mid-block)
         # Leaders of loop headers: the only blocks that may legitimately follow themselves.
@@ -79,6 +80,15 @@ class Tracer:
         self.calls_per_code = budget[Budget.CALLS_PER_CODE]
         self.code_calls = {}
         self.exhausted = set()
+        # Across the run: a function's values are recorded in the first TESTS_PER_CODE tests that call
+        # it; in later tests only which of its blocks ran is (the spectrum). Most of what tracing costs
+        # on a real suite is rendering the same helpers' values test after test; a failing test among
+        # the later ones is traced again alone, in full (retrace.py). Counted in tests, not calls, so
+        # that a patched run stops recording where the original did unless the patch changes which
+        # tests call the function (the drift comparison of repair/overfit.py relies on it).
+        self.tests_per_code = budget[Budget.TESTS_PER_CODE]
+        self.code_tests = {}  # code -> tests that recorded its values so far
+        self.spent = set()  # codes whose values are no longer recorded in this run
         self.on_new_test = []  # backend hooks that re-arm what budgets switched off
         # Per test: characters of rendered values kept (the visit count is capped separately).
         self.max_chars = budget[Budget.MAX_CHARS]
@@ -96,6 +106,8 @@ class Tracer:
     # -- per test -------------------------------------------------------------------
     def start_test(self, test_id):
         """Every per-test budget starts afresh here, under both backends (the hooks re-arm theirs)."""
+        if self.tests_per_code:
+            self._count_tests()
         self.test = test_id
         self.seq = 0
         self.calls = 0
@@ -109,6 +121,19 @@ class Tracer:
         for hook in self.on_new_test:
             hook(self.exhausted)
         self.exhausted = set()
+
+    def _count_tests(self):
+        """One more test recorded the values of each function the finished test called."""
+        for code in self.code_calls:
+            n = self.code_tests.get(code, 0) + 1
+            self.code_tests[code] = n
+            if n >= self.tests_per_code:
+                self.spent.add(code)
+
+    def seen_only(self, block):
+        """A block of a function whose values this run no longer records ran: it joins the spectrum."""
+        self.spectrum.add(block)
+        self.cuts.add(Cut.TESTS)
 
     def admit(self, code):
         """Count a call of ``code``; False once its per-test budget is spent."""
@@ -133,15 +158,23 @@ class Tracer:
         }
 
     # -- snapshots ------------------------------------------------------------------
-    def boundary(self, ending, starting):
+    def boundary(self, code, ending, starting):
         """The names a snapshot between two visits renders: the "after" of ``ending`` is the
-        "before" of ``starting``, so both blocks' names (None: every local)."""
+        "before" of ``starting``, so both blocks' names (None: every local). For a function, a
+        tuple in the order its code object lists its locals, without the names that cannot be local
+        to it (globals, builtins, attributes): looking up a few names costs less than walking every
+        local of the frame. For a module or class body (a namespace dict), a frozenset."""
         if self.names is None:
             return None
         key = (ending, starting)
         wanted = self._boundary.get(key)
         if wanted is None:
-            wanted = self._boundary[key] = self.names.get(ending, _NONE) | self.names.get(starting, _NONE)
+            mentioned = self.names.get(ending, _NONE) | self.names.get(starting, _NONE)
+            if code.co_flags & _OPTIMIZED:
+                wanted = tuple(n for n in code.co_varnames + code.co_cellvars + code.co_freevars if n in mentioned)
+            else:
+                wanted = mentioned
+            self._boundary[key] = wanted
         return wanted
 
     def snapshot(self, f_locals, wanted=None):
@@ -150,8 +183,18 @@ class Tracer:
         out = {}
         render = self.repr.repr
         # issubclass on type(value), not isinstance: isinstance falls back to value.__class__.
-        # The str check comes before the set lookup: hashing another key could run user code.
+        if type(wanted) is tuple:
+            # A function's locals: f_locals holds only str keys (3.13+: a proxy over the frame),
+            # so looking a name up runs no user code.
+            get = f_locals.get
+            for name in wanted:
+                value = get(name, _ABSENT)
+                if value is not _ABSENT and not issubclass(type(value), _SKIP_TYPES):
+                    out[name] = render(value)
+            return out if len(out) <= self.max_names else self._cap(out)
         if wanted is not None:
+            # A namespace dict may hold a key of a user class, whose __eq__ a lookup could run: walk it.
+            # The str check comes before the set lookup: hashing another key could run user code.
             for name, value in f_locals.items():
                 if type(name) is str and name in wanted and not issubclass(type(value), _SKIP_TYPES):
                     out[name] = render(value)
@@ -188,9 +231,9 @@ class Tracer:
         self.visits.append((seq, block, record))
 
     # -- frame state ----------------------------------------------------------------
-    def new_call(self, depth_offset=0):
+    def new_call(self, code, depth_offset=0):
         self.calls += 1
-        return _Call(self, self.calls, self.depth + depth_offset)
+        return _Call(self, code, self.calls, self.depth + depth_offset)
 
 
 class _Call:
@@ -200,17 +243,18 @@ class _Call:
     the locals until later would keep the user's objects alive (a ``__del__`` would run late).
     """
 
-    __slots__ = ("tr", "call", "depth", "block", "before", "seq", "iteration", "counts", "rings", "raised")
+    __slots__ = ("tr", "code", "call", "depth", "block", "before", "seq", "iteration", "counts", "rings", "raised")
 
-    def __init__(self, tracer, call, depth):
+    def __init__(self, tracer, code, call, depth):
         self.tr = tracer
+        self.code = code
         self.call = call
         self.depth = depth
         self.block = None
         self.before = None
         self.seq = 0
         self.iteration = 0
-        self.counts = collections.Counter()
+        self.counts = {}  # a dict, not a Counter: no Python-level __missing__ on a block's first visit
         self.rings = {}
         self.raised = None
 
@@ -223,11 +267,11 @@ class _Call:
             return
         # Render first: it is the deepest step, so running out of stack leaves the state as it was.
         # A call's first visit renders every local: the arguments it was called with.
-        now = tr.snapshot(f_locals, tr.boundary(self.block, block) if self.seq else None)
+        now = tr.snapshot(f_locals, tr.boundary(self.code, self.block, block) if self.seq else None)
         if self.block is not None:
             self._close(now, None)
         tr.spectrum.add(block)
-        n = self.counts[block]
+        n = self.counts.get(block, 0)
         self.counts[block] = n + 1
         tr.seq += 1
         self.block = block
@@ -259,8 +303,8 @@ class _Call:
             tr.skipped[block] += 1
         ring.append((self.seq, record))
 
-    def finish(self, f_locals, returned_value, has_return, final=True):
-        """End the call's visit at a return or an unwind (``final``) or a yield/await."""
+    def finish(self, f_locals, returned_value, has_return):
+        """End the call's visit at a return, an unwind, or a yield/await."""
         tr = self.tr
         if tr.test is None:
             self.block = None
@@ -276,11 +320,10 @@ class _Call:
             self.block = None
             self.rings = {}
             return
-        # The last visit of a call renders every local: the repair search looks there for a variable
-        # that already holds what a failing test expected (``return y``, not ``return x``). A yield
-        # renders what its block mentions, as any other visit does.
-        wanted = None if final else tr.boundary(self.block, None)
-        after = tr.snapshot(f_locals, wanted) if self.block is not None else None
+        # The last visit renders what its block mentions, as any other visit does; the server shows
+        # the call's other locals there as their visits last rendered them (childrun), which is
+        # where the repair search looks for a variable already holding what a test expected.
+        after = tr.snapshot(f_locals, tr.boundary(self.code, self.block, None)) if self.block is not None else None
         returned = tr.repr.repr(returned_value) if has_return else None
         self._close(after, returned)
         for block, ring in self.rings.items():
@@ -342,15 +385,28 @@ def install_settrace(tracer: Tracer):
             tracer.cuts.add(Cut.RECURSION)
             return None
 
+    def seen(frame, event, arg):
+        """The local trace of a function whose values this run no longer records: its blocks' spectrum."""
+        try:
+            if event == "line":
+                block = leaders.get(frame.f_lineno)
+                if block is not None and block not in tracer.spectrum:
+                    tracer.seen_only(block)
+        except RecursionError:
+            tracer.cuts.add(Cut.RECURSION)
+        return seen
+
     def start(frame):
         if not _interesting(frame.f_code, target):
             return None
         resumable = frame.f_code.co_flags & _RESUMABLE
         saved = suspended.pop(id(frame), None) if resumable else None
+        if saved is None and tracer.test is not None and frame.f_code in tracer.spent:
+            return seen
         if saved is None and (tracer.test is None or not tracer.admit(frame.f_code)):
             return None
         if saved is None:
-            call = tracer.new_call(1)
+            call = tracer.new_call(frame.f_code, 1)
             # "prev": the frame's previous line; CPython re-fires a multi-line statement's first
             # line (and 3.11+ decorators), which must not count as entering the block again.
             state = {"lines": 0, "unwinding": False, "prev": 0}
@@ -386,7 +442,7 @@ def install_settrace(tracer: Tracer):
                     shows_value = not state["unwinding"] and not (suspending and frame.f_code.co_flags & _COROUTINE)
                     if suspending:
                         suspended[id(frame)] = (call, state)
-                    call.finish(frame.f_locals if f_locals is None else f_locals, arg, shows_value, not suspending)
+                    call.finish(frame.f_locals if f_locals is None else f_locals, arg, shows_value)
                 elif event == "exception":
                     exc_type, exc, _tb = arg
                     if not (resumable and _ends_iteration(exc_type)):  # how generators finish, not an error
@@ -461,6 +517,7 @@ def install_monitoring(tracer: Tracer):
     # switches a location off for every frame, so the hot-line budget is per leader line and test.
     hits = {}
     hot_codes = set()  # code objects with a leader line the hot-line budget DISABLEd in this test
+    quiet_codes = set()  # spent code objects (Tracer.spent) with a leader line DISABLEd once seen in this test
     switched_off = []  # code objects whose PY_START was DISABLEd in this test (only a restart re-arms those)
     # RAISE and PY_UNWIND cannot be local events; they are set globally and filtered by frame.
     local_events = E.LINE | E.PY_RETURN | E.PY_YIELD
@@ -474,6 +531,12 @@ def install_monitoring(tracer: Tracer):
                 return DISABLE
             if tracer.test is None:
                 return None
+            if code in tracer.spent:
+                # Values no longer recorded in this run: no call state, and from now on no PY_START
+                # for it (a restart_events brings one back, which comes here again); its leader
+                # lines still say once per test that their block ran (on_line, rearm).
+                mon.set_local_events(tool, code, E.LINE)
+                return DISABLE
             if not tracer.admit(code):
                 # Budget spent: this function runs untraced until the next test re-arms it, with
                 # no callback at all (a callback on each later call would also make a recursion
@@ -484,7 +547,7 @@ def install_monitoring(tracer: Tracer):
             mon.set_local_events(tool, code, local_events)
             if len(tracer.visits) >= tracer.max_visits:
                 return None  # no call state: its lines only add to the spectrum (on_line)
-            frames[id(sys._getframe(1))] = tracer.new_call()
+            frames[id(sys._getframe(1))] = tracer.new_call(code)
             tracer.depth += 1
         except RecursionError:
             tracer.cuts.add(Cut.RECURSION)
@@ -509,6 +572,10 @@ def install_monitoring(tracer: Tracer):
                 return DISABLE
             frame = sys._getframe(1)
             call = frames.get(id(frame))
+            if call is None and code in tracer.spent:
+                tracer.seen_only(block)
+                quiet_codes.add(code)
+                return DISABLE
             # Other lines are disabled here, so a block firing right after itself is a re-fired
             # multi-line statement unless it is a loop header.
             if call is not None and (block != call.block or line in tracer.loop_leaders):
@@ -521,7 +588,7 @@ def install_monitoring(tracer: Tracer):
             tracer.cuts.add(Cut.RECURSION)
         return None
 
-    def finish_frame(frame, call, value, shows_value, final=True):
+    def finish_frame(frame, call, value, shows_value):
         """End a frame's visit at return, unwind or yield; its locals dict is let go afterwards."""
         tracer.depth -= 1
         if len(tracer.visits) >= tracer.max_visits:
@@ -529,7 +596,7 @@ def install_monitoring(tracer: Tracer):
             return
         f_locals = frame.f_locals
         try:
-            call.finish(f_locals, value, shows_value, final)
+            call.finish(f_locals, value, shows_value)
         finally:
             _release(frame, f_locals)
 
@@ -569,7 +636,7 @@ def install_monitoring(tracer: Tracer):
             frame = sys._getframe(1)
             call = frames.get(id(frame))
             if call is not None:
-                finish_frame(frame, call, value, not code.co_flags & _COROUTINE, final=False)
+                finish_frame(frame, call, value, not code.co_flags & _COROUTINE)
         except RecursionError:
             tracer.cuts.add(Cut.RECURSION)
 
@@ -579,8 +646,10 @@ def install_monitoring(tracer: Tracer):
                 return DISABLE
             frame = sys._getframe(1)
             call = frames.get(id(frame))
+            if call is None and code in tracer.spent:
+                return DISABLE  # a generator of a function whose values are no longer recorded
             if call is None:
-                frames[id(frame)] = tracer.new_call()
+                frames[id(frame)] = tracer.new_call(code)
                 tracer.depth += 1
                 return None
             tracer.depth += 1
@@ -614,7 +683,11 @@ def install_monitoring(tracer: Tracer):
             for code in hot_codes:
                 mon.set_local_events(tool, code, 0)
                 mon.set_local_events(tool, code, local_events)
+            for code in quiet_codes:
+                mon.set_local_events(tool, code, 0)
+                mon.set_local_events(tool, code, E.LINE)
         hot_codes.clear()
+        quiet_codes.clear()
         del switched_off[:]
 
     callbacks = {E.PY_START: on_start, E.PY_RESUME: on_resume, E.LINE: on_line, E.PY_RETURN: on_return,

@@ -27,6 +27,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from tracefix.config import Settings
+from tracefix.contract import Cut
 from tracefix.localize import Failure
 from tracefix.model import RunResult, Segmentation, TestCase, is_test_code
 from tracefix.repair import neighbours
@@ -111,10 +112,12 @@ def patched_run(path: str, new_text: str, tests: list[TestCase], settings: Setti
 
 
 def passing_drift_of(run: RunResult, patched: RunResult) -> float | None:
-    passing = [t.id for t in run.tests if t.outcome == "passed" and run.traces.get(t.id)]
+    """The share of passing tests whose code under test returned other values under the patch, among
+    the tests both runs recorded in full (a run records a function's values in its first tests only)."""
+    passing = [t.id for t in run.tests if t.outcome == "passed" and run.traces.get(t.id) and not run.cut_by(t.id, Cut.TESTS)]
     if not passing:
         return None
-    compared = [t for t in passing if patched.traces.get(t)]
+    compared = [t for t in passing if patched.traces.get(t) and not patched.cut_by(t, Cut.TESTS)]
     if not compared:
         return None
     changed = sum(1 for t in compared if _returns(run.traces[t]) != _returns(patched.traces[t]))
@@ -134,6 +137,8 @@ def skips_crash(text: str, new_text: str, run: RunResult, patched: RunResult, ne
         visits = [v for trace in run.traces.values() for b, v in trace if b == f.site]
         if not visits or any(v.raised is None for v in visits):
             continue  # some run got through this code: the line itself can work
+        if any(run.cut_by(t, Cut.TESTS) and f.site in blocks for t, blocks in run.spectra.items()):
+            continue  # a test ran it without its values recorded: whether it raised there is unknown
         statement = old_lines[line - 1]
         if new_lines.count(statement) != old_lines.count(statement):
             continue  # the edit changed the line (or copied it): not a detour around it
