@@ -8,7 +8,8 @@ alternately, `--repeats` times
 
   traced  `tracefix debug <module> --json --python <project venv>` from the project's work tree (no
           failing test on unmodified code, so the run is the traced run of the selected tests)
-  plain   the project's pytest with the same node ids (`-p tfbench_outcomes`, the same venv)
+  plain   the project's pytest with the same node ids (`-p tfbench_outcomes`, the same venv; `--no-cov`
+          where the project's addopts measure coverage, an option tracefix drops)
 
 and keeps, per test and side, the minimum of pytest's own setup+call+teardown durations over the
 repeats (what the test costs when nothing preempts it). A module's ratio is the sum of the traced
@@ -48,6 +49,12 @@ def minima(runs: list[dict[str, float]]) -> dict[str, float]:
     return out
 
 
+def plain_options(setup: Setup) -> list[str]:
+    """What makes the plain side run the tests as tracefix does: tracefix drops a project's `--cov` (semver's
+    addopts measure coverage on every plain run, which made its traced runs look faster than plain ones)."""
+    return ["--no-cov"] if any(dep.startswith("pytest-cov") for dep in setup.project.test_deps) else []
+
+
 def measure_module(setup: Setup, tracefix: Tracefix, module: str, repeats: int, timeout: float) -> dict:
     traced_runs, plain_runs, ids = [], [], None
     for i in range(repeats):
@@ -60,7 +67,7 @@ def measure_module(setup: Setup, tracefix: Tracefix, module: str, repeats: int, 
         ids = ids or sorted(traced_runs[-1])
         if not ids:
             return {"module": module, "error": "no passing pytest test selected"}
-        plain_runs.append(setup.pytest(ids, timeout=timeout).durations)
+        plain_runs.append(setup.pytest(plain_options(setup) + ids, timeout=timeout).durations)
         log(f"  {module} run {i + 1}/{repeats}: traced {sum(traced_runs[-1].values()) * 1000:.0f} ms, "
             f"plain {sum(plain_runs[-1].get(t, 0) for t in ids) * 1000:.0f} ms")
     traced, plain = minima(traced_runs), minima(plain_runs)

@@ -171,7 +171,9 @@ class Tracer:
         if wanted is None:
             mentioned = self.names.get(ending, _NONE) | self.names.get(starting, _NONE)
             if code.co_flags & _OPTIMIZED:
-                wanted = tuple(n for n in code.co_varnames + code.co_cellvars + code.co_freevars if n in mentioned)
+                # An argument that a closure captures is in both co_varnames and co_cellvars: once.
+                local = dict.fromkeys(code.co_varnames + code.co_cellvars + code.co_freevars)
+                wanted = tuple(n for n in local if n in mentioned)
             else:
                 wanted = mentioned
             self._boundary[key] = wanted
