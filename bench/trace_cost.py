@@ -49,12 +49,6 @@ def minima(runs: list[dict[str, float]]) -> dict[str, float]:
     return out
 
 
-def plain_options(setup: Setup) -> list[str]:
-    """What makes the plain side run the tests as tracefix does: tracefix drops a project's `--cov` (semver's
-    addopts measure coverage on every plain run, which made its traced runs look faster than plain ones)."""
-    return ["--no-cov"] if any(dep.startswith("pytest-cov") for dep in setup.project.test_deps) else []
-
-
 def measure_module(setup: Setup, tracefix: Tracefix, module: str, repeats: int, timeout: float) -> dict:
     traced_runs, plain_runs, ids = [], [], None
     for i in range(repeats):
@@ -67,7 +61,7 @@ def measure_module(setup: Setup, tracefix: Tracefix, module: str, repeats: int, 
         ids = ids or sorted(traced_runs[-1])
         if not ids:
             return {"module": module, "error": "no passing pytest test selected"}
-        plain_runs.append(setup.pytest(plain_options(setup) + ids, timeout=timeout).durations)
+        plain_runs.append(setup.pytest(setup.as_tracefix_runs() + ids, timeout=timeout).durations)
         log(f"  {module} run {i + 1}/{repeats}: traced {sum(traced_runs[-1].values()) * 1000:.0f} ms, "
             f"plain {sum(plain_runs[-1].get(t, 0) for t in ids) * 1000:.0f} ms")
     traced, plain = minima(traced_runs), minima(plain_runs)

@@ -253,3 +253,14 @@ def test_skip_takes_the_bugs_after_the_first_ones_so_a_fresh_evaluation_set_neve
     after_one, _ = script.load_bugs(tiny, base, 1, 0, skip=1)
     assert len(first_two) == 2
     assert [b.id for b in after_one] == [first_two[1].id]
+
+
+def test_plain_pytest_is_timed_without_the_coverage_tracefix_drops(tmp_path):
+    """semver's addopts carry --cov, which tracefix drops: the plain run it is timed against drops it too."""
+    from bench.projects.spec import BY_NAME
+
+    def options(name):
+        return corpus.Setup(BY_NAME[name], tmp_path, sys.executable).as_tracefix_runs()
+
+    assert options("semver") == ["--no-cov"]
+    assert options("toolz") == []

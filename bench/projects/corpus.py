@@ -233,6 +233,11 @@ class Setup:
             env["TFBENCH_LINES"] = str(self.root / self.project.package)
         return env
 
+    def as_tracefix_runs(self) -> list[str]:
+        """Options that make a plain pytest run the tests as tracefix does, for timing it against tracefix:
+        tracefix drops a project's `--cov` (semver's addopts measure coverage on every plain run)."""
+        return ["--no-cov"] if any(dep.startswith("pytest-cov") for dep in self.project.test_deps) else []
+
     def pytest(self, args: list[str] = (), timeout: float = 600, lines: bool = False) -> "SuiteRun":
         self.clean_scratch()
         with tempfile.TemporaryDirectory() as tmp:

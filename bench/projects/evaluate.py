@@ -202,7 +202,7 @@ def evaluate_bug(setup: Setup, base: Baseline, bug: Bug, tracefix: Tracefix, tim
         # Plain pytest on the tests tracefix selected, same buggy tree: real outcomes and the time.
         ids = node_ids(report or {}, setup.root)
         out["plain_ids"] = len(ids)
-        plain = setup.pytest(ids, timeout=suite_timeout) if ids else None
+        plain = setup.pytest(setup.as_tracefix_runs() + ids, timeout=suite_timeout) if ids else None
         really_failing = {t for t, o in (plain.outcomes.items() if plain else []) if is_failing(o)}
         out["plain_s"] = round(plain.seconds, 2) if plain else None
         confirmed = [t for t in out["failing_reported"] if t in really_failing and t in passed_before]
