@@ -21,6 +21,7 @@ from tracefix.contract import Budget, Cut
 from tracefix.model import RunResult, Segmentation, TestCase
 
 DEEP_CALLS = 200  # calls per function traced in a failing test's second run
+DEEP_BUDGETS = {Budget.CALLS_PER_CODE: DEEP_CALLS, Budget.TESTS_PER_CODE: 0}  # 0: no per-run limit
 
 
 def cut_by_budget(run: RunResult) -> list[str]:
@@ -41,7 +42,7 @@ def deepen(path: str, text: str, seg: Segmentation, tests: list[TestCase], run: 
     if progress is not None:
         progress(f"tracing {len(cut)} failing test{'s' if len(cut) > 1 else ''} deeper", 35)
     again = childrun.run_tests(path, text, seg, rerun_cases([t for t in run.tests if t.id in cut], tests), settings,
-                               python=python, cancel=cancel, budgets={Budget.CALLS_PER_CODE: DEEP_CALLS, Budget.TESTS_PER_CODE: 0},
+                               python=python, cancel=cancel, budgets=DEEP_BUDGETS,
                                project=project)
     # Only a test that failed again: a different outcome alone would describe another run than the report's.
     deeper = {t.id for t in again.tests if t.failing and t.id in cut and t.id in again.traces}

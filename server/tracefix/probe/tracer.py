@@ -666,6 +666,12 @@ def install_monitoring(tracer: Tracer):
             tracer.cuts.add(Cut.RECURSION)
         return None
 
+    def reinstrument(codes, events):
+        """Switch these code objects' events off and on: every location a DISABLE switched off fires again."""
+        for code in codes:
+            mon.set_local_events(tool, code, 0)
+            mon.set_local_events(tool, code, events)
+
     def rearm(exhausted):
         """A new test: every budget DISABLE spent fires again, with fresh counts.
 
@@ -682,12 +688,8 @@ def install_monitoring(tracer: Tracer):
         for code in exhausted:
             mon.set_local_events(tool, code, local_events)
         if not switched_off:
-            for code in hot_codes:
-                mon.set_local_events(tool, code, 0)
-                mon.set_local_events(tool, code, local_events)
-            for code in quiet_codes:
-                mon.set_local_events(tool, code, 0)
-                mon.set_local_events(tool, code, E.LINE)
+            reinstrument(hot_codes, local_events)
+            reinstrument(quiet_codes, E.LINE)  # spent functions: their leader lines report once per test
         hot_codes.clear()
         quiet_codes.clear()
         del switched_off[:]

@@ -114,7 +114,8 @@ def patched_run(path: str, new_text: str, tests: list[TestCase], settings: Setti
 def passing_drift_of(run: RunResult, patched: RunResult) -> float | None:
     """The share of passing tests whose code under test returned other values under the patch, among
     the tests both runs recorded in full (a run records a function's values in its first tests only)."""
-    passing = [t.id for t in run.tests if t.outcome == "passed" and run.traces.get(t.id) and not run.cut_by(t.id, Cut.TESTS)]
+    passing = [t.id for t in run.tests
+               if t.outcome == "passed" and run.traces.get(t.id) and not run.cut_by(t.id, Cut.TESTS)]
     if not passing:
         return None
     compared = [t for t in passing if patched.traces.get(t) and not patched.cut_by(t, Cut.TESTS)]
